@@ -1,0 +1,16 @@
+// The host driver API (docs/host-api.md): a proxy-wasm host that behaves like Envoy.
+export { Host } from "./host.ts";
+export type { HostOptions, PendingCallout } from "./host.ts";
+export { Plugin, WorkerVm, PluginLoadError } from "./plugin.ts";
+export { HttpStream, TcpConnection } from "./streams.ts";
+export { ManualClock, RealClock } from "./clock.ts";
+export type { Clock, TimerHandle } from "./clock.ts";
+export { Stats, Counter, Gauge, Histogram } from "./stats.ts";
+export type { StatType } from "./stats.ts";
+export { checkModule, parseModule } from "./module-check.ts";
+export type { ModuleInfo, ModuleCheck } from "./module-check.ts";
+export * from "./types.ts";
+export {
+  WasmResult, LogLevel, BufferType, MapType, StreamType, PeerType, MetricType, FilterHeadersStatus,
+  FilterDataStatus, FilterTrailersStatus, FilterStatus,
+} from "./abi.ts";

@@ -1,0 +1,182 @@
+// Reads a wasm binary's type, import, function, memory and export sections and checks the module
+// the way proxy-wasm-cpp-host does before Envoy runs it:
+// - ABI version: the first function export named proxy_abi_version_0_1_0 / 0_2_0 / 0_2_1
+//   (src/bytecode_util.cc BytecodeUtil::getAbiVersion), else
+//   "Missing or unknown Proxy-Wasm ABI version" (src/wasm.cc WasmBase::load);
+// - every function import must be a host function registered for that ABI version, with the same
+//   params and results (src/v8/v8.cc V8::link; src/wasm.cc WasmBase::registerCallbacks); a global
+//   import is refused as a missing import; memory and table imports are created by the host;
+// - an allocator: export `malloc`, else `proxy_on_memory_allocate` (WasmBase::getFunctions).
+// Used by the host before instantiation, by the config validator and by test/host/imports.test.ts.
+import { ABI_MARKERS, type AbiVersion, type Sig, registeredImports } from "./abi.ts";
+
+export interface ModuleImport { module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; sig?: Sig }
+export interface ModuleExport { name: string; kind: "func" | "table" | "memory" | "global" | "tag"; index: number; sig?: Sig }
+export interface ModuleInfo {
+  imports: ModuleImport[];
+  exports: ModuleExport[];
+  /** exported or defined memory present */
+  hasMemory: boolean;
+}
+export interface ModuleCheck {
+  ok: boolean;
+  abi: AbiVersion | null;
+  /** Envoy's messages, one per refusal, in the order cpp-host would meet them */
+  errors: string[];
+  info: ModuleInfo;
+  allocator: "malloc" | "proxy_on_memory_allocate" | null;
+}
+
+const KINDS = ["func", "table", "memory", "global", "tag"] as const;
+
+class Reader {
+  pos: number;
+  constructor(readonly b: Uint8Array, pos: number, readonly end: number, readonly where: string) { this.pos = pos; }
+  fail(what: string): never {
+    throw new Error(`Failed to parse corrupted Wasm module: ${what} at byte ${this.pos} (${this.where})`);
+  }
+  byte(): number {
+    if (this.pos >= this.end) this.fail("unexpected end");
+    return this.b[this.pos++];
+  }
+  u32(): number {
+    let result = 0, shift = 0;
+    for (;;) {
+      const byte = this.byte();
+      result += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) break;
+      shift += 7;
+      if (shift > 28) this.fail("LEB128 integer too long");
+    }
+    if (result > 0xffffffff) this.fail("LEB128 integer out of range");
+    return result;
+  }
+  name(): string {
+    const n = this.u32();
+    if (this.pos + n > this.end) this.fail("name runs past its section");
+    const s = new TextDecoder("utf-8", { fatal: true }).decode(this.b.subarray(this.pos, this.pos + n));
+    this.pos += n;
+    return s;
+  }
+  valtype(): string {
+    const t = this.byte();
+    switch (t) {
+      case 0x7f: return "i";
+      case 0x7e: return "I";
+      case 0x7d: return "f";
+      case 0x7c: return "F";
+      case 0x7b: return "v";
+      case 0x70: return "r";
+      case 0x6f: return "e";
+      default: return this.fail(`unknown value type 0x${t.toString(16)}`);
+    }
+  }
+  limits(): void {
+    const flags = this.byte();
+    this.u32();
+    if (flags & 1) this.u32();
+  }
+}
+
+/** Parses the sections the checks need. Throws "Failed to parse corrupted Wasm module: ..." on bad bytes. */
+export function parseModule(bytes: Uint8Array): ModuleInfo {
+  if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
+    throw new Error("Failed to parse corrupted Wasm module: no \\0asm header");
+  }
+  const types: Sig[] = [];
+  const imports: ModuleImport[] = [];
+  const funcTypes: number[] = []; // function index space -> type index
+  const exports: ModuleExport[] = [];
+  let hasMemory = false;
+  let pos = 8;
+  while (pos < bytes.length) {
+    const head = new Reader(bytes, pos, bytes.length, "section header");
+    const id = head.byte();
+    const len = head.u32();
+    const start = head.pos, end = start + len;
+    if (end > bytes.length) head.fail(`section ${id} length ${len} runs past the end`);
+    const r = new Reader(bytes, start, end, `section ${id}`);
+    if (id === 1) {
+      for (let n = r.u32(); n > 0; n--) {
+        const form = r.byte();
+        if (form !== 0x60) r.fail(`type form 0x${form.toString(16)} is not a function type`);
+        let p = "", q = "";
+        for (let k = r.u32(); k > 0; k--) p += r.valtype();
+        for (let k = r.u32(); k > 0; k--) q += r.valtype();
+        types.push(`${p}:${q}`);
+      }
+    } else if (id === 2) {
+      for (let n = r.u32(); n > 0; n--) {
+        const module = r.name(), name = r.name();
+        const kind = r.byte();
+        if (kind === 0) {
+          const ti = r.u32();
+          if (ti >= types.length) r.fail(`import ${module}.${name} names type ${ti} of ${types.length}`);
+          imports.push({ module, name, kind: "func", sig: types[ti] });
+          funcTypes.push(ti);
+        } else if (kind === 1) { r.valtype(); r.limits(); imports.push({ module, name, kind: "table" }); }
+        else if (kind === 2) { r.limits(); imports.push({ module, name, kind: "memory" }); hasMemory = true; }
+        else if (kind === 3) { r.valtype(); r.byte(); imports.push({ module, name, kind: "global" }); }
+        else if (kind === 4) { r.byte(); r.u32(); imports.push({ module, name, kind: "tag" }); }
+        else r.fail(`import ${module}.${name} has unknown kind ${kind}`);
+      }
+    } else if (id === 3) {
+      for (let n = r.u32(); n > 0; n--) funcTypes.push(r.u32());
+    } else if (id === 5) {
+      if (r.u32() > 0) hasMemory = true;
+    } else if (id === 7) {
+      for (let n = r.u32(); n > 0; n--) {
+        const name = r.name();
+        const k = r.byte();
+        const index = r.u32();
+        const kind = KINDS[k];
+        if (!kind) r.fail(`export ${name} has unknown kind ${k}`);
+        const sig = kind === "func" ? types[funcTypes[index]] : undefined;
+        exports.push({ name, kind, index, sig });
+      }
+    }
+    pos = end;
+  }
+  return { imports, exports, hasMemory };
+}
+
+/** Checks a module as proxy-wasm-cpp-host would before running it in Envoy. */
+export function checkModule(bytes: Uint8Array): ModuleCheck {
+  let info: ModuleInfo;
+  try {
+    info = parseModule(bytes);
+  } catch (e) {
+    return { ok: false, abi: null, errors: [(e as Error).message], info: { imports: [], exports: [], hasMemory: false }, allocator: null };
+  }
+  const errors: string[] = [];
+  let abi: AbiVersion | null = null;
+  for (const e of info.exports) {
+    if (e.kind === "func" && ABI_MARKERS[e.name]) { abi = ABI_MARKERS[e.name]; break; }
+  }
+  if (!abi) errors.push("Missing or unknown Proxy-Wasm ABI version");
+  else {
+    const registered = registeredImports(abi);
+    for (const imp of info.imports) {
+      const where = `${imp.module}.${imp.name}`;
+      if (imp.kind === "memory" || imp.kind === "table") continue;
+      const sig = imp.kind === "func" ? registered.get(imp.module)?.get(imp.name) : undefined;
+      if (sig === undefined) {
+        errors.push(`Failed to load Wasm module due to a missing import: ${where}`);
+      } else if (sig !== imp.sig) {
+        errors.push(`Failed to load Wasm module due to an import type mismatch: ${where}, want: ${printSig(imp.sig!)}, but host exports: ${printSig(sig)}`);
+      }
+    }
+  }
+  const funcExport = (n: string) => info.exports.some((e) => e.name === n && e.kind === "func");
+  const allocator = funcExport("malloc") ? "malloc" : funcExport("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : null;
+  if (!allocator) errors.push("Wasm module is missing malloc function.");
+  return { ok: errors.length === 0, abi, errors, info, allocator };
+}
+
+const TYPE_NAMES: Record<string, string> = { i: "i32", I: "i64", f: "f32", F: "f64", v: "v128", r: "funcref", e: "externref" };
+/** cpp-host's printValTypes style: "i32 i64 -> i32". */
+export function printSig(sig: Sig): string {
+  const [p, q] = sig.split(":");
+  const list = (s: string) => (s.length ? [...s].map((c) => TYPE_NAMES[c] ?? c).join(" ") : "void");
+  return `${list(p)} -> ${list(q)}`;
+}

@@ -1,0 +1,76 @@
+// Public types of the host driver API (docs/host-api.md).
+import type { LogLevel, StreamType } from "./abi.ts";
+
+export type HeaderList = [string, string][];
+
+/** A property value as the host stores it: strings raw, numbers as 8-byte LE ints, booleans 1 byte. */
+export type PropertyValue = string | number | bigint | boolean | Uint8Array | null;
+
+export type LogLevelName = "trace" | "debug" | "info" | "warn" | "error" | "critical";
+export const LOG_LEVEL_NAMES: readonly LogLevelName[] = ["trace", "debug", "info", "warn", "error", "critical"];
+
+export interface LogEntry {
+  level: LogLevelName;
+  message: string;
+  /** plugin name (or root id), as Envoy prefixes its log lines */
+  plugin: string;
+  vmId: string;
+  worker: number;
+  /** the context that was active when the line was written (0 outside any context) */
+  contextId: number;
+}
+
+export interface LocalResponse {
+  status: number;
+  details: string;
+  body: Uint8Array;
+  headers: HeaderList;
+  /** -1 when the module passed none (Envoy: grpc_status outside 0..16 means "not set") */
+  grpcStatus: number;
+}
+
+export interface PluginOptions {
+  wasm: string | Uint8Array;
+  rootId: string;
+  vmId?: string;
+  name?: string;
+  configuration?: string | Uint8Array;
+  vmConfiguration?: string | Uint8Array;
+  workers?: number;
+  failOpen?: boolean;
+  kind?: "http" | "network";
+}
+
+export interface HttpCallResponse {
+  headers: HeaderList;
+  body: Uint8Array;
+  trailers: HeaderList;
+}
+
+export interface CalloutTransport {
+  httpCall(cluster: string, headers: HeaderList, body: Uint8Array, trailers: HeaderList,
+    timeoutMs: number): Promise<HttpCallResponse>;
+  /** optional: a gRPC unary call; without it gRPC calls wait in pendingCallouts() */
+  grpcCall?(cluster: string, service: string, method: string, metadata: HeaderList, message: Uint8Array,
+    timeoutMs: number): Promise<{ status: number; message: Uint8Array; initialMetadata?: HeaderList; trailingMetadata?: HeaderList }>;
+}
+
+export interface StreamEvents {
+  onContinue?(type: StreamType): void;
+  onClose?(type: StreamType): void;
+  onLocalResponse?(r: LocalResponse): void;
+}
+
+/** A foreign function as Envoy registers it (source/extensions/common/wasm/foreign.cc). */
+export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
+  { result: number; data?: Uint8Array };
+
+export interface ForeignCallContext {
+  /** the stream the calling context belongs to, when it is one */
+  stream: unknown | null;
+  contextId: number;
+  worker: number;
+  plugin: unknown;
+}
+
+export type { LogLevel };
