@@ -1,0 +1,62 @@
+// Detecting that Envoy itself drains. Wasm has no drain callback and no drain property, so the
+// root context polls Envoy's admin /stats through a cluster that points at the admin listener.
+// The filter value is percent-encoded: Envoy decodes it (source/server/admin/stats_params.cc,
+// StatsParams::parse -> Http::Utility::QueryParamsMulti::parseAndDecodeQueryString) and matches
+// it as an RE2 regex against each stat name.
+//   ^(listener_manager\.total_listeners_draining|server\.state)$
+export const ADMIN_STATS_PATH =
+  "/stats?filter=%5E%28listener_manager%5C.total_listeners_draining%7Cserver%5C.state%29%24";
+
+/** server.state values (envoy/admin/v3/server_info.proto, ServerInfo.State). */
+export const SERVER_STATE_LIVE: i64 = 0;
+export const SERVER_STATE_DRAINING: i64 = 1;
+
+@final
+export class AdminDrainStatus {
+  listenersDraining: i64 = -1;   // -1: the stat was not in the reply
+  serverState: i64 = -1;
+  error: string = "";
+
+  /** Envoy is draining: a listener drains (drain_listeners, LDS removal, hot restart) or the
+   *  server drains (healthcheck/fail sets server.state to DRAINING). */
+  get draining(): bool { return this.listenersDraining > 0 || this.serverState == SERVER_STATE_DRAINING; }
+}
+
+/** Parses Envoy's text stats format: one "name: value" per line (source/server/admin/
+ *  stats_render.cc, StatsTextRender). Other lines (histograms "name: P0(...)", blank) are
+ *  skipped. Sets error when neither stat is present, so a wrong cluster (answering some other
+ *  page) is reported instead of silently meaning "not draining". */
+export function parseAdminStats(text: string): AdminDrainStatus {
+  const r = new AdminDrainStatus();
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    if (line.endsWith("\r")) line = line.substring(0, line.length - 1);
+    const colon = line.indexOf(": ");
+    if (colon < 0) continue;
+    const name = line.substring(0, colon);
+    const value = parseSigned(line.substring(colon + 2));
+    if (value == i64.MIN_VALUE) continue;
+    if (name == "listener_manager.total_listeners_draining") r.listenersDraining = value;
+    else if (name == "server.state") r.serverState = value;
+  }
+  if (r.listenersDraining < 0 && r.serverState < 0) {
+    r.error = "admin reply has neither listener_manager.total_listeners_draining nor server.state";
+  }
+  return r;
+}
+
+function parseSigned(s: string): i64 {
+  const n = s.length;
+  if (n == 0 || n > 19) return i64.MIN_VALUE;
+  let i = 0;
+  let neg = false;
+  if (s.charCodeAt(0) == 0x2d) { neg = true; i = 1; if (n == 1) return i64.MIN_VALUE; }
+  let v: i64 = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i) - 0x30;
+    if (c < 0 || c > 9) return i64.MIN_VALUE;
+    v = v * 10 + c;
+  }
+  return neg ? -v : v;
+}
