@@ -6,6 +6,13 @@
 // CAS_MISMATCH). A count is an i64, little-endian, 8 bytes, under one key. Every change is a
 // read-modify-write retried on CAS_MISMATCH, so two workers can never both take the last slot.
 //
+// A cas of 0 means "write unconditionally" (SharedData::set: `if (cas != 0U && cas != ...)`),
+// and a key that does not exist yet reads with cas 0. So a count is never written with cas 0:
+// an absent key is first created holding 0, then re-read (its cas is now non-zero; nextCas()
+// skips 0) and incremented by CAS. The ABI has no create-if-absent, so two workers creating
+// the same new key at the same instant can still both write that 0; if a third worker's
+// increment lands between them, it is overwritten (README.md, "Limits of exactness").
+//
 // This file is pure logic over CasStore so the retry and bound rules are unit-tested without a
 // host; filters/conn-accounting/shared-store.ts binds CasStore to the shared-data hostcalls.
 
@@ -16,7 +23,7 @@ export abstract class CasStore {
   cas: u32 = 0;
   /** Reads key into value/cas. Returns false when the stored bytes are not an 8-byte i64. */
   abstract load(key: string): bool;
-  /** Writes value if the key's cas still equals cas (cas 0 on an absent key: create).
+  /** Writes value if the key's cas still equals cas; cas 0 writes unconditionally (creates).
    *  Returns true when written, false on CAS_MISMATCH. */
   abstract store(key: string, value: i64, cas: u32): bool;
 }
@@ -44,6 +51,10 @@ export function acquire(store: CasStore, key: string, max: i64): Acquire {
       lastCountError = "shared data " + key + ": value is not an 8-byte count";
       return Acquire.Failed;
     }
+    if (store.cas == 0) {
+      store.store(key, 0, 0);      // create at 0, then CAS from its real cas
+      continue;
+    }
     const current = store.value;
     if (max > 0 && current >= max) return Acquire.Full;
     if (store.store(key, current + 1, store.cas)) return Acquire.Ok;
@@ -61,7 +72,7 @@ export function release(store: CasStore, key: string): i64 {
       return -1;
     }
     const current = store.value;
-    if (current <= 0) {
+    if (current <= 0 || store.cas == 0) {
       lastCountError = "shared data " + key + ": release below zero refused";
       return -1;
     }

@@ -1,7 +1,8 @@
 import { CasStore, acquire, release, Acquire, encodeCount, decodeCount, lastCountError } from "../../../filters/conn-accounting/counts";
 
-// An in-memory CasStore with the shared-data rules (cas bumped on every write, a stale cas
-// refused). `contend` simulates another worker VM writing between our load and our store.
+// An in-memory CasStore with proxy-wasm-cpp-host's SharedData::set rules: every write takes a
+// fresh non-zero cas, a stale cas is refused, cas 0 writes unconditionally. `contend`
+// simulates another worker VM writing between our load and our store.
 class FakeStore extends CasStore {
   values: Map<string, i64> = new Map();
   cases: Map<string, u32> = new Map();
@@ -9,6 +10,8 @@ class FakeStore extends CasStore {
   contend: i32 = 0;            // writes by "another worker" still to inject
   contendDelta: i64 = 1;
   mismatches: i32 = 0;
+  unconditional: Array<i64> = [];   // values written with cas 0
+  nextCas: u32 = 1;
 
   load(key: string): bool {
     if (this.corrupt.has(key)) return false;
@@ -23,13 +26,14 @@ class FakeStore extends CasStore {
       this.put(key, other);
     }
     const current: u32 = this.cases.has(key) ? this.cases.get(key) : 0;
-    if (cas != current) { this.mismatches++; return false; }
+    if (cas == 0) this.unconditional.push(value);
+    else if (cas != current) { this.mismatches++; return false; }
     this.put(key, value);
     return true;
   }
   put(key: string, value: i64): void {
     this.values.set(key, value);
-    this.cases.set(key, (this.cases.has(key) ? this.cases.get(key) : 0) + 1);
+    this.cases.set(key, this.nextCas++);
   }
   get(key: string): i64 { return this.values.has(key) ? this.values.get(key) : 0; }
 }
@@ -39,6 +43,15 @@ describe("acquire", () => {
     const s = new FakeStore();
     expect(acquire(s, "wss.cx.messages", 0)).toBe(Acquire.Ok);
     expect(s.get("wss.cx.messages")).toBe(1);
+  });
+
+  it("creates an absent key holding 0 and writes the count itself only by CAS", () => {
+    const s = new FakeStore();
+    acquire(s, "k", 0);
+    acquire(s, "k", 0);
+    expect(s.unconditional.length).toBe(1);
+    expect(s.unconditional[0]).toBe(0);
+    expect(s.get("k")).toBe(2);
   });
 
   it("admits up to max and refuses the next one without writing", () => {
@@ -56,10 +69,11 @@ describe("acquire", () => {
 
   it("retries on CAS mismatch and counts the other worker's write too", () => {
     const s = new FakeStore();
+    acquire(s, "k", 0);
     s.contend = 5;
     expect(acquire(s, "k", 0)).toBe(Acquire.Ok);
     expect(s.mismatches).toBe(5);
-    expect(s.get("k")).toBe(6);
+    expect(s.get("k")).toBe(7);
   });
 
   it("refuses when another worker takes the last slot between load and store", () => {
@@ -95,9 +109,17 @@ describe("release", () => {
 
   it("never goes below zero", () => {
     const s = new FakeStore();
+    acquire(s, "k", 0);
+    expect(release(s, "k")).toBe(0);
     expect(release(s, "k")).toBe(-1);
     expect(lastCountError).toBe("shared data k: release below zero refused");
     expect(s.get("k")).toBe(0);
+  });
+
+  it("does not create an absent key", () => {
+    const s = new FakeStore();
+    expect(release(s, "k")).toBe(-1);
+    expect(s.values.has("k")).toBe(false);
   });
 
   it("retries on CAS mismatch when another worker releases at the same time", () => {

@@ -1,0 +1,115 @@
+// Plugin configuration of both root ids, parsed strictly (sdk/config.ts): an unknown key, a
+// wrong type or an out-of-range number fails on_configure with the key's path in the log.
+// Every key, its type and default is listed in README.md ("Configuration").
+import { parseJson, lastJsonError, ConfigReader } from "../../sdk/config";
+import { statSegment } from "./names";
+
+/** Limits of one service; 0 means unlimited. */
+export class ServiceLimits {
+  constructor(public name: string, public maxActive: i64, public maxActivePerKey: i64) {}
+}
+
+export class HttpConfig {
+  fallbackService: string = "unknown";
+  defaultMaxActive: i64 = 0;
+  defaultMaxActivePerKey: i64 = 0;
+  services: ServiceLimits[] = [];
+  limitKeyHeader: string = "";
+  limitKeyQuery: string = "";
+  retryAfterS: u32 = 10;
+  retryAfterJitterS: u32 = 5;
+  countFrames: bool = true;
+  maxServices: i32 = 256;
+}
+
+export class TcpConfig {
+  listener: string = "ingress";
+  maxPerListener: i64 = 0;
+  maxPerSource: i64 = 0;
+}
+
+/** The first configuration error of the last parse, e.g. "services[1].max_active: expected integer". */
+export let configError: string = "";
+
+const MAX_LIMIT: i64 = 1 << 40;
+
+function open(text: string): ConfigReader | null {
+  const json = parseJson(text.length == 0 ? "{}" : text);
+  if (json == null) { configError = "configuration: " + lastJsonError(); return null; }
+  if (!json.isObject) { configError = "configuration: expected a JSON object"; return null; }
+  return new ConfigReader(json);
+}
+
+function segment(r: ConfigReader, key: string, def: string, path: string): string {
+  const v = r.string(key, false, def);
+  if (r.error != null) return v;
+  if (v.length == 0 || statSegment(v) != v) {
+    configError = path + key + ": \"" + v + "\" must be 1-64 characters of [A-Za-z0-9_-] (it becomes a stat name segment)";
+  }
+  return v;
+}
+
+/** Parses the `conn_accounting` configuration; null with configError set on any error. */
+export function parseHttpConfig(text: string): HttpConfig | null {
+  configError = "";
+  const r = open(text);
+  if (r == null) return null;
+  const c = new HttpConfig();
+  c.fallbackService = segment(r, "fallback_service", c.fallbackService, "");
+  c.defaultMaxActive = r.int("default_max_active", false, 0, 0, MAX_LIMIT);
+  c.defaultMaxActivePerKey = r.int("default_max_active_per_key", false, 0, 0, MAX_LIMIT);
+  c.limitKeyHeader = r.string("limit_key_header", false, "").toLowerCase();
+  c.limitKeyQuery = r.string("limit_key_query", false, "");
+  c.retryAfterS = <u32>r.int("retry_after_s", false, 10, 1, 86400);
+  c.retryAfterJitterS = <u32>r.int("retry_after_jitter_s", false, 5, 0, 86400);
+  c.countFrames = r.bool("count_frames", false, true);
+  c.maxServices = <i32>r.int("max_services", false, 256, 1, 65536);
+  const list = r.array("services", false);
+  if (r.error == null && list != null) {
+    for (let i = 0; i < list.length; i++) {
+      const path = "services[" + i.toString() + "].";
+      const item = list[i];
+      if (!item.isObject) { configError = "services[" + i.toString() + "]: expected object"; return null; }
+      const s = new ConfigReader(item, "services[" + i.toString() + "]");
+      const name = segment(s, "name", "", path);
+      if (s.error == null && name.length == 0) configError = path + "name: required";
+      const max = s.int("max_active", false, c.defaultMaxActive, 0, MAX_LIMIT);
+      const perKey = s.int("max_active_per_key", false, c.defaultMaxActivePerKey, 0, MAX_LIMIT);
+      s.finish();
+      if (s.error != null) { configError = <string>s.error; return null; }
+      if (configError.length > 0) return null;
+      for (let j = 0; j < c.services.length; j++) {
+        if (c.services[j].name == name) { configError = path + "name: \"" + name + "\" is listed twice"; return null; }
+      }
+      c.services.push(new ServiceLimits(name, max, perKey));
+    }
+  }
+  r.finish();
+  if (r.error != null) { configError = <string>r.error; return null; }
+  if (configError.length > 0) return null;
+  if (c.limitKeyHeader.length > 0 && c.limitKeyQuery.length > 0) {
+    configError = "limit_key_header, limit_key_query: set at most one";
+    return null;
+  }
+  if (c.retryAfterJitterS >= c.retryAfterS && c.retryAfterJitterS > 0) {
+    // base - jitter would reach 0; Retry-After is clamped to 1 s, which bunches clients again.
+    configError = "retry_after_jitter_s: must be less than retry_after_s (" + c.retryAfterS.toString() + ")";
+    return null;
+  }
+  return c;
+}
+
+/** Parses the `conn_accounting_tcp` configuration; null with configError set on any error. */
+export function parseTcpConfig(text: string): TcpConfig | null {
+  configError = "";
+  const r = open(text);
+  if (r == null) return null;
+  const c = new TcpConfig();
+  c.listener = segment(r, "listener", c.listener, "");
+  c.maxPerListener = r.int("max_per_listener", false, 0, 0, MAX_LIMIT);
+  c.maxPerSource = r.int("max_per_source", false, 0, 0, MAX_LIMIT);
+  r.finish();
+  if (r.error != null) { configError = <string>r.error; return null; }
+  if (configError.length > 0) return null;
+  return c;
+}
