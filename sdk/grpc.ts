@@ -1,0 +1,131 @@
+// gRPC calls and streams. As with HTTP callouts, callbacks go to the context that started the
+// call (token -> context + handler). Envoy's rules (context.cc Context::grpcCall/grpcStream and
+// the Grpc*ClientHandler classes): a unary call ends with exactly one of onReceive (success) or
+// onClose (failure); a stream ends with onClose. `service` is a cluster name, or a serialised
+// envoy.config.core.v3.GrpcService.
+import {
+  proxy_grpc_call, proxy_grpc_cancel, proxy_grpc_close, proxy_grpc_send, proxy_grpc_stream,
+} from "./bindings";
+import { BaseContext } from "./context";
+import { WasmResult } from "./enums";
+import { HeaderPair, serializePairs } from "./headers";
+import { RET } from "./memory";
+import { setLastResult } from "./status";
+
+/** Callbacks of a unary gRPC call. Read the message with grpcReceiveBuffer in onReceive. */
+export abstract class GrpcCallHandler {
+  onReceiveInitialMetadata(ctx: BaseContext, token: u32, numHeaders: u32): void {}
+  onReceive(ctx: BaseContext, token: u32, messageSize: usize): void {}
+  onReceiveTrailingMetadata(ctx: BaseContext, token: u32, numTrailers: u32): void {}
+  /** status is a google.rpc.Code; the message via proxy_get_status (grpcStatusMessage()). */
+  onClose(ctx: BaseContext, token: u32, status: u32): void {}
+}
+
+/** Callbacks of a gRPC stream. Send with grpcSend(token, ...); onClose ends it. */
+export abstract class GrpcStreamHandler extends GrpcCallHandler {}
+
+/** @internal */
+export class PendingGrpc {
+  constructor(public ctx: BaseContext, public handler: GrpcCallHandler, public unary: bool) {}
+}
+
+/** @internal token -> call or stream. */
+export const pendingGrpc = new Map<u32, PendingGrpc>();
+
+/** @internal See BaseContext.grpcCall. */
+export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string, method: string,
+                             initialMetadata: HeaderPair[], message: ArrayBuffer, timeoutMs: u32,
+                             handler: GrpcCallHandler): u32 {
+  const c = String.UTF8.encode(cluster, false);
+  const s = String.UTF8.encode(service, false);
+  const m = String.UTF8.encode(method, false);
+  const md = serializePairs(initialMetadata);
+  store<u32>(RET, 0);
+  const r = proxy_grpc_call(changetype<usize>(c), c.byteLength, changetype<usize>(s), s.byteLength,
+    changetype<usize>(m), m.byteLength, changetype<usize>(md), md.byteLength,
+    changetype<usize>(message), message.byteLength, timeoutMs, RET);
+  setLastResult(r);
+  if (r != WasmResult.Ok) return 0;
+  const token = load<u32>(RET);
+  pendingGrpc.set(token, new PendingGrpc(ctx, handler, true));
+  return token;
+}
+
+/** @internal See BaseContext.grpcStream. */
+export function makeGrpcStream(ctx: BaseContext, cluster: string, service: string, method: string,
+                               initialMetadata: HeaderPair[], handler: GrpcStreamHandler): u32 {
+  const c = String.UTF8.encode(cluster, false);
+  const s = String.UTF8.encode(service, false);
+  const m = String.UTF8.encode(method, false);
+  const md = serializePairs(initialMetadata);
+  store<u32>(RET, 0);
+  const r = proxy_grpc_stream(changetype<usize>(c), c.byteLength, changetype<usize>(s), s.byteLength,
+    changetype<usize>(m), m.byteLength, changetype<usize>(md), md.byteLength, RET);
+  setLastResult(r);
+  if (r != WasmResult.Ok) return 0;
+  const token = load<u32>(RET);
+  pendingGrpc.set(token, new PendingGrpc(ctx, handler, false));
+  return token;
+}
+
+/** Sends a message on a stream (endOfStream half-closes it). Valid in any callback. */
+export function grpcSend(token: u32, message: ArrayBuffer, endOfStream: bool = false): WasmResult {
+  const r = proxy_grpc_send(token, changetype<usize>(message), message.byteLength, endOfStream ? 1 : 0);
+  setLastResult(r);
+  return <WasmResult>r;
+}
+
+/** Half-closes a stream (or closes a call); onClose still arrives. Valid in any callback. */
+export function grpcClose(token: u32): WasmResult {
+  const r = proxy_grpc_close(token);
+  setLastResult(r);
+  return <WasmResult>r;
+}
+
+/** Cancels a call or stream; no further callback arrives. Valid in any callback. */
+export function grpcCancel(token: u32): WasmResult {
+  pendingGrpc.delete(token);
+  const r = proxy_grpc_cancel(token);
+  setLastResult(r);
+  return <WasmResult>r;
+}
+
+/** @internal */
+export function deliverGrpcInitialMetadata(token: u32, numHeaders: u32): void {
+  if (!pendingGrpc.has(token)) return;
+  const p = pendingGrpc.get(token);
+  p.handler.onReceiveInitialMetadata(p.ctx, token, numHeaders);
+}
+
+/** @internal A unary call is over after its message. */
+export function deliverGrpcReceive(token: u32, messageSize: usize): void {
+  if (!pendingGrpc.has(token)) return;
+  const p = pendingGrpc.get(token);
+  if (p.unary) pendingGrpc.delete(token);
+  p.handler.onReceive(p.ctx, token, messageSize);
+}
+
+/** @internal */
+export function deliverGrpcTrailingMetadata(token: u32, numTrailers: u32): void {
+  if (!pendingGrpc.has(token)) return;
+  const p = pendingGrpc.get(token);
+  p.handler.onReceiveTrailingMetadata(p.ctx, token, numTrailers);
+}
+
+/** @internal */
+export function deliverGrpcClose(token: u32, status: u32): void {
+  if (!pendingGrpc.has(token)) return;
+  const p = pendingGrpc.get(token);
+  pendingGrpc.delete(token);
+  p.handler.onClose(p.ctx, token, status);
+}
+
+/** @internal Forgets the calls of a deleted context. */
+export function dropGrpcOf(ctx: BaseContext): void {
+  if (pendingGrpc.size == 0) return;
+  const tokens = pendingGrpc.keys();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = unchecked(tokens[i]);
+    if (pendingGrpc.get(t).ctx === ctx) pendingGrpc.delete(t);
+  }
+}

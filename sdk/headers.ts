@@ -1,0 +1,164 @@
+// Header maps (request/response headers and trailers, callout responses, gRPC metadata).
+//
+// Serialised pairs, as proxy_get/set_header_map_pairs and proxy_send_local_response carry them
+// (spec abi-versions/v0.2.1 "Header maps"; proxy-wasm-cpp-host src/pairs_util.cc):
+//
+//   ┌──────────┬─────────────┬───────────────┬─────┬──────────────────────────────────────┐
+//   │ u32 count│ u32 key0_len│ u32 value0_len│ ... │ key0 \0 value0 \0 key1 \0 value1 \0… │
+//   └──────────┴─────────────┴───────────────┴─────┴──────────────────────────────────────┘
+//   all integers little-endian; lengths exclude the NUL.
+import {
+  proxy_add_header_map_value, proxy_get_header_map_pairs, proxy_get_header_map_size,
+  proxy_get_header_map_value, proxy_remove_header_map_value, proxy_replace_header_map_value,
+  proxy_set_header_map_pairs,
+} from "./bindings";
+import { MapType, WasmResult } from "./enums";
+import { clearReturn, freeHost, RET, RET_PTR, RET_SIZE, takeReturnedString } from "./memory";
+import { setLastResult } from "./status";
+
+export class HeaderPair {
+  constructor(public key: string, public value: string) {}
+}
+
+/** Serialises pairs in the ABI's layout (see the diagram above). Pure: no hostcall. */
+export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
+  const n = pairs.length;
+  let size = 4 + 8 * n;
+  for (let i = 0; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    size += String.UTF8.byteLength(p.key, false) + String.UTF8.byteLength(p.value, false) + 2;
+  }
+  const buf = new ArrayBuffer(size);
+  const base = changetype<usize>(buf);
+  store<u32>(base, <u32>n);
+  let lens = base + 4;
+  let data = base + 4 + 8 * <usize>n;
+  for (let i = 0; i < n; i++) {
+    const p = unchecked(pairs[i]);
+    const kl = String.UTF8.encodeUnsafe(changetype<usize>(p.key), p.key.length, data, false);
+    store<u8>(data + kl, 0);
+    data += kl + 1;
+    const vl = String.UTF8.encodeUnsafe(changetype<usize>(p.value), p.value.length, data, false);
+    store<u8>(data + vl, 0);
+    data += vl + 1;
+    store<u32>(lens, <u32>kl);
+    store<u32>(lens, <u32>vl, 4);
+    lens += 8;
+  }
+  return buf;
+}
+
+/** Parses pairs in the ABI's layout from [ptr, ptr+len). Malformed input (count or lengths that
+ *  run past len) yields the pairs read so far and sets lastResult() to SerializationFailure.
+ *  Pure: no hostcall. */
+export function deserializePairs(ptr: usize, len: usize): HeaderPair[] {
+  const out = new Array<HeaderPair>();
+  setLastResult(WasmResult.Ok);
+  if (len == 0) return out;
+  if (len < 4) { setLastResult(WasmResult.SerializationFailure); return out; }
+  const n = <usize>load<u32>(ptr);
+  const end = ptr + len;
+  if (n > (len - 4) / 8) { setLastResult(WasmResult.SerializationFailure); return out; }
+  let lens = ptr + 4;
+  let data = lens + 8 * n;
+  for (let i: usize = 0; i < n; i++) {
+    const kl = <usize>load<u32>(lens);
+    const vl = <usize>load<u32>(lens, 4);
+    lens += 8;
+    if (kl + vl + 2 > end - data) { setLastResult(WasmResult.SerializationFailure); return out; }
+    const key = String.UTF8.decodeUnsafe(data, kl, false);
+    data += kl + 1;
+    const value = String.UTF8.decodeUnsafe(data, vl, false);
+    data += vl + 1;
+    out.push(new HeaderPair(key, value));
+  }
+  return out;
+}
+
+/** One header map of the current context (request headers, response trailers, ...).
+ *  Valid only in the callbacks where Envoy has that map (see each constant below); elsewhere
+ *  the host answers NotFound / BadArgument and the methods return null / do nothing. */
+@final
+export class HeaderMap {
+  constructor(readonly type: MapType) {}
+
+  /** The value of `name` (lower-case), or null when absent. Multiple values come back
+   *  comma-joined, as Envoy's getHeaderMapValue returns the first entry (context.cc). */
+  get(name: string): string | null {
+    const key = String.UTF8.encode(name, false);
+    clearReturn();
+    const r = proxy_get_header_map_value(<u32>this.type, changetype<usize>(key), key.byteLength, RET_PTR, RET_SIZE);
+    setLastResult(r);
+    if (r != WasmResult.Ok) return null;
+    return takeReturnedString();
+  }
+
+  /** Appends a value (keeps existing ones with the same name). */
+  add(name: string, value: string): void {
+    const k = String.UTF8.encode(name, false);
+    const v = String.UTF8.encode(value, false);
+    setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
+  }
+
+  /** Sets `name` to exactly this value (adds it when absent). */
+  replace(name: string, value: string): void {
+    const k = String.UTF8.encode(name, false);
+    const v = String.UTF8.encode(value, false);
+    setLastResult(proxy_replace_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
+  }
+
+  /** Removes every value of `name`; absent is not an error. */
+  remove(name: string): void {
+    const k = String.UTF8.encode(name, false);
+    setLastResult(proxy_remove_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength));
+  }
+
+  /** Every pair in order, pseudo-headers (":path", ...) included. Empty when the map is absent. */
+  all(): HeaderPair[] {
+    clearReturn();
+    const r = proxy_get_header_map_pairs(<u32>this.type, RET_PTR, RET_SIZE);
+    setLastResult(r);
+    const ptr = <usize>load<u32>(RET_PTR);
+    const size = <usize>load<u32>(RET_SIZE);
+    if (r != WasmResult.Ok) { freeHost(ptr); return new Array<HeaderPair>(); }
+    const pairs = deserializePairs(ptr, size);
+    freeHost(ptr);
+    return pairs;
+  }
+
+  /** Replaces the whole map with `pairs`. */
+  setAll(pairs: HeaderPair[]): void {
+    const buf = serializePairs(pairs);
+    setLastResult(proxy_set_header_map_pairs(<u32>this.type, changetype<usize>(buf), buf.byteLength));
+  }
+
+  /** Number of entries (0 when the map is absent). Note Envoy reports the map's byte size for
+   *  proxy_get_header_map_size (context.cc getHeaderMapSize: byteSize()), so this counts pairs. */
+  size(): u32 {
+    return <u32>this.all().length;
+  }
+
+  /** The raw proxy_get_header_map_size answer (Envoy: the map's byte size). */
+  byteSize(): u32 {
+    store<u32>(RET, 0);
+    setLastResult(proxy_get_header_map_size(<u32>this.type, RET));
+    return load<u32>(RET);
+  }
+}
+
+/** Valid in onRequestHeaders (and later request callbacks while the headers are still held). */
+export const requestHeaders = new HeaderMap(MapType.HttpRequestHeaders);
+/** Valid in onRequestTrailers. */
+export const requestTrailers = new HeaderMap(MapType.HttpRequestTrailers);
+/** Valid in onResponseHeaders (and later response callbacks). */
+export const responseHeaders = new HeaderMap(MapType.HttpResponseHeaders);
+/** Valid in onResponseTrailers. */
+export const responseTrailers = new HeaderMap(MapType.HttpResponseTrailers);
+/** Valid in HttpCallHandler.onResponse. */
+export const httpCallResponseHeaders = new HeaderMap(MapType.HttpCallResponseHeaders);
+/** Valid in HttpCallHandler.onResponse. */
+export const httpCallResponseTrailers = new HeaderMap(MapType.HttpCallResponseTrailers);
+/** Valid in GrpcCallHandler/GrpcStreamHandler.onReceiveInitialMetadata. */
+export const grpcReceiveInitialMetadata = new HeaderMap(MapType.GrpcReceiveInitialMetadata);
+/** Valid in GrpcCallHandler/GrpcStreamHandler.onReceiveTrailingMetadata. */
+export const grpcReceiveTrailingMetadata = new HeaderMap(MapType.GrpcReceiveTrailingMetadata);

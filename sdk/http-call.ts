@@ -1,0 +1,60 @@
+// HTTP callouts. The response comes back to the context that made the call: Envoy keeps each
+// pending request in that context (context.cc Context::httpCall) and calls
+// proxy_on_http_call_response with that context's id; we map token -> (context, handler), so a
+// stream context can make callouts too, not only the root. A context deleted before its
+// response arrives has its callouts cancelled by Envoy (Context::onDestroy); we drop the entries.
+import { proxy_http_call } from "./bindings";
+import { BaseContext } from "./context";
+import { WasmResult } from "./enums";
+import { HeaderPair, serializePairs } from "./headers";
+import { lenOf, ptrOf, RET } from "./memory";
+import { setLastResult } from "./status";
+
+/** Receives one HTTP callout response. Read it with httpCallResponseHeaders / httpCallResponseBody
+ *  / httpCallResponseTrailers inside onResponse. numHeaders = 0 and bodySize = 0 when the call
+ *  failed (timeout, reset, unknown cluster): Envoy reports failures that way (onHttpCallFailure). */
+export abstract class HttpCallHandler {
+  abstract onResponse(ctx: BaseContext, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void;
+}
+
+/** @internal */
+export class PendingHttpCall {
+  constructor(public ctx: BaseContext, public handler: HttpCallHandler) {}
+}
+
+/** @internal token -> pending call. */
+export const pendingHttpCalls = new Map<u32, PendingHttpCall>();
+
+/** @internal See BaseContext.httpCall. */
+export function makeHttpCall(ctx: BaseContext, cluster: string, headers: HeaderPair[], body: ArrayBuffer | null,
+                             trailers: HeaderPair[], timeoutMs: u32, handler: HttpCallHandler): u32 {
+  const c = String.UTF8.encode(cluster, false);
+  const h = serializePairs(headers);
+  const t = serializePairs(trailers);
+  store<u32>(RET, 0);
+  const r = proxy_http_call(changetype<usize>(c), c.byteLength, changetype<usize>(h), h.byteLength,
+    ptrOf(body), lenOf(body), changetype<usize>(t), t.byteLength, timeoutMs, RET);
+  setLastResult(r);
+  if (r != WasmResult.Ok) return 0;
+  const token = load<u32>(RET);
+  pendingHttpCalls.set(token, new PendingHttpCall(ctx, handler));
+  return token;
+}
+
+/** @internal Dispatches proxy_on_http_call_response; unknown tokens are ignored. */
+export function deliverHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
+  if (!pendingHttpCalls.has(token)) return;
+  const p = pendingHttpCalls.get(token);
+  pendingHttpCalls.delete(token);
+  p.handler.onResponse(p.ctx, token, numHeaders, bodySize, numTrailers);
+}
+
+/** @internal Forgets the pending calls of a deleted context. */
+export function dropHttpCallsOf(ctx: BaseContext): void {
+  if (pendingHttpCalls.size == 0) return;
+  const tokens = pendingHttpCalls.keys();
+  for (let i = 0; i < tokens.length; i++) {
+    const t = unchecked(tokens[i]);
+    if (pendingHttpCalls.get(t).ctx === ctx) pendingHttpCalls.delete(t);
+  }
+}
