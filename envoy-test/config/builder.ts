@@ -1,0 +1,308 @@
+// A typed builder for one Envoy bootstrap (one config object per proxy). Parts add listeners,
+// routes, clusters, HTTP and network Wasm filters, admin, stats tags and LB settings; the
+// output is a plain object with Envoy's proto field names (snake_case), ready to validate and
+// write as YAML. Field meanings: envoy/config/bootstrap/v3/bootstrap.proto,
+// envoy/config/listener/v3/listener.proto, envoy/config/cluster/v3/cluster.proto,
+// envoy/config/route/v3/route_components.proto, envoy/extensions/wasm/v3/wasm.proto.
+import { posix } from "node:path";
+
+export type Json = Record<string, any>;
+
+const T = (name: string): string => `type.googleapis.com/${name}`;
+export const TYPES = {
+  hcm: T("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
+  router: T("envoy.extensions.filters.http.router.v3.Router"),
+  httpWasm: T("envoy.extensions.filters.http.wasm.v3.Wasm"),
+  networkWasm: T("envoy.extensions.filters.network.wasm.v3.Wasm"),
+  stringValue: T("google.protobuf.StringValue"),
+  clusterLoadAssignment: T("envoy.config.endpoint.v3.ClusterLoadAssignment"),
+};
+
+export interface Address { host: string; port: number }
+const socketAddress = (a: Address): Json => ({ socket_address: { address: a.host, port_value: a.port } });
+
+/** A Wasm filter: which module, which root id, and its JSON configuration (a plain object). */
+export interface WasmFilter {
+  /** Filter and plugin name (shown in Envoy's logs). */
+  name: string;
+  /** Module file name inside `wasmDir`, e.g. "ws-router.wasm". */
+  module: string;
+  rootId: string;
+  /** Filters sharing a vm_id share shared data and queues (process-wide per vm_id). */
+  vmId?: string;
+  /** Serialised as JSON into a google.protobuf.StringValue: the module receives the bare string
+   *  in proxy_on_configure. A string is passed through unchanged. */
+  configuration?: unknown;
+  /** PluginConfig.fail_open (see docs/config.md: failure_policy is newer than the protos). */
+  failOpen?: boolean;
+}
+
+export interface Route {
+  /** Path prefix match (`match.prefix`), or exact path with `path`. */
+  prefix?: string;
+  path?: string;
+  /** Required request headers: name -> exact value ("" = present). */
+  headers?: Record<string, string>;
+  cluster?: string;
+  /** Take the cluster from this request header (route_components.proto RouteAction.cluster_header). */
+  clusterHeader?: string;
+  /** A direct response instead of routing: status and optional body. */
+  direct?: { status: number; body?: string };
+  /** Route idle timeout, e.g. "300s"; "0s" disables it (upgraded websockets otherwise die at the HCM stream_idle_timeout). */
+  idleTimeout?: string;
+  /** Route timeout; "0s" for long-lived websockets. */
+  timeout?: string;
+  requestHeadersToRemove?: string[];
+}
+
+export interface HttpListener {
+  name: string;
+  address: Address;
+  statPrefix: string;
+  /** Network (L4) Wasm filters that run before the HTTP connection manager. */
+  networkFilters?: WasmFilter[];
+  /** HTTP Wasm filters in order; the router is appended. */
+  httpFilters?: WasmFilter[];
+  routes: Route[];
+  domains?: string[];
+  /** `upgrade_configs: [{upgrade_type: websocket}]` (default true). */
+  websocket?: boolean;
+  /** HCM stream_idle_timeout, e.g. "300s" (Envoy's default 5 min). */
+  streamIdleTimeout?: string;
+  /** Route-level `request_headers_to_remove` on the virtual host. */
+  requestHeadersToRemove?: string[];
+  /** Listener drain_type: DEFAULT or MODIFY_ONLY. */
+  drainType?: "DEFAULT" | "MODIFY_ONLY";
+}
+
+export interface HealthCheck {
+  path: string;
+  interval?: string;
+  timeout?: string;
+  unhealthyThreshold?: number;
+  healthyThreshold?: number;
+}
+
+export interface ClusterSpec {
+  name: string;
+  /** STATIC endpoints (host:port) or STRICT_DNS names; omit with `eds`. */
+  endpoints?: Address[];
+  dns?: boolean;
+  /** EDS from a file: the ClusterLoadAssignment lives in this path (path_config_source), reloaded on rename. */
+  eds?: { path: string };
+  connectTimeout?: string;
+  lbPolicy?: "ROUND_ROBIN" | "LEAST_REQUEST" | "RANDOM" | "RING_HASH" | "MAGLEV";
+  /** common_lb_config.healthy_panic_threshold in percent (Envoy's default 50). */
+  healthyPanicThreshold?: number;
+  /** common_lb_config.zone_aware_lb_config; needs cluster_manager.local_cluster_name. */
+  zoneAware?: { routingEnabledPercent?: number; minClusterSize?: number };
+  healthCheck?: HealthCheck;
+  /** Endpoints' locality zone (for zone-aware routing). */
+  zone?: string;
+}
+
+export interface StatsTag { tagName: string; regex: string }
+
+export interface ConfigOptions {
+  /** Directory that holds the built .wasm modules as seen by the proxy: "build" for the local
+   *  gateway (relative to the repo), "/etc/envoy/wasm" inside the Envoy container. */
+  wasmDir: string;
+  nodeId?: string;
+  nodeCluster?: string;
+  /** node.locality.zone: the local zone for zone-aware routing. */
+  zone?: string;
+}
+
+/** One Envoy bootstrap, assembled from parts. */
+export class EnvoyConfig {
+  private adminAddr: Address | null = null;
+  private readonly listeners: Json[] = [];
+  private readonly clusters: Json[] = [];
+  private readonly tags: StatsTag[] = [];
+  private localClusterName: string | null = null;
+  /** EDS files to write with the config: path (as the proxy sees it) -> ClusterLoadAssignment. */
+  readonly edsFiles = new Map<string, Json>();
+
+  constructor(readonly options: ConfigOptions) {}
+
+  admin(address: Address): this {
+    this.adminAddr = address;
+    return this;
+  }
+
+  /** Path of a module as the proxy sees it. */
+  wasmPath(module: string): string {
+    return posix.join(this.options.wasmDir, module);
+  }
+
+  private pluginConfig(f: WasmFilter): Json {
+    const configuration = f.configuration === undefined ? undefined
+      : typeof f.configuration === "string" ? f.configuration : JSON.stringify(f.configuration);
+    return {
+      name: f.name,
+      root_id: f.rootId,
+      vm_config: {
+        vm_id: f.vmId ?? "",
+        runtime: "envoy.wasm.runtime.v8",
+        code: { local: { filename: this.wasmPath(f.module) } },
+      },
+      ...(configuration !== undefined ? { configuration: { "@type": TYPES.stringValue, value: configuration } } : {}),
+      fail_open: f.failOpen ?? false,
+    };
+  }
+
+  /** An entry of HttpConnectionManager.http_filters running `f` (envoy.filters.http.wasm). */
+  httpWasmFilter(f: WasmFilter): Json {
+    return { name: f.name, typed_config: { "@type": TYPES.httpWasm, config: this.pluginConfig(f) } };
+  }
+
+  /** An entry of a filter chain's filters running `f` (envoy.filters.network.wasm). */
+  networkWasmFilter(f: WasmFilter): Json {
+    return { name: f.name, typed_config: { "@type": TYPES.networkWasm, config: this.pluginConfig(f) } };
+  }
+
+  private route(r: Route): Json {
+    const match: Json = r.path !== undefined ? { path: r.path } : { prefix: r.prefix ?? "/" };
+    if (r.headers) {
+      match.headers = Object.entries(r.headers).map(([name, value]) =>
+        value === "" ? { name, present_match: true } : { name, string_match: { exact: value } });
+    }
+    const out: Json = { match };
+    if (r.direct) {
+      out.direct_response = { status: r.direct.status, ...(r.direct.body !== undefined ? { body: { inline_string: r.direct.body } } : {}) };
+    } else {
+      if ((r.cluster === undefined) === (r.clusterHeader === undefined)) {
+        throw new Error(`route ${JSON.stringify(match)}: give exactly one of cluster, clusterHeader or direct`);
+      }
+      out.route = {
+        ...(r.cluster !== undefined ? { cluster: r.cluster } : { cluster_header: r.clusterHeader }),
+        ...(r.timeout !== undefined ? { timeout: r.timeout } : {}),
+        ...(r.idleTimeout !== undefined ? { idle_timeout: r.idleTimeout } : {}),
+      };
+    }
+    if (r.requestHeadersToRemove?.length) out.request_headers_to_remove = r.requestHeadersToRemove;
+    return out;
+  }
+
+  /** A listener with (optional) network Wasm filters, then an HTTP connection manager. */
+  httpListener(l: HttpListener): this {
+    const hcm: Json = {
+      "@type": TYPES.hcm,
+      stat_prefix: l.statPrefix,
+      codec_type: "AUTO",
+      route_config: {
+        name: `${l.name}_routes`,
+        virtual_hosts: [{
+          name: l.name,
+          domains: l.domains ?? ["*"],
+          routes: l.routes.map((r) => this.route(r)),
+          ...(l.requestHeadersToRemove?.length ? { request_headers_to_remove: l.requestHeadersToRemove } : {}),
+        }],
+      },
+      http_filters: [
+        ...(l.httpFilters ?? []).map((f) => this.httpWasmFilter(f)),
+        { name: "envoy.filters.http.router", typed_config: { "@type": TYPES.router } },
+      ],
+      ...(l.websocket === false ? {} : { upgrade_configs: [{ upgrade_type: "websocket" }] }),
+      ...(l.streamIdleTimeout !== undefined ? { stream_idle_timeout: l.streamIdleTimeout } : {}),
+    };
+    this.listeners.push({
+      name: l.name,
+      address: socketAddress(l.address),
+      ...(l.drainType ? { drain_type: l.drainType } : {}),
+      filter_chains: [{
+        filters: [
+          ...(l.networkFilters ?? []).map((f) => this.networkWasmFilter(f)),
+          { name: "envoy.filters.network.http_connection_manager", typed_config: hcm },
+        ],
+      }],
+    });
+    return this;
+  }
+
+  /** Adds a raw listener object (for shapes the typed parts do not cover). */
+  rawListener(listener: Json): this {
+    this.listeners.push(listener);
+    return this;
+  }
+
+  private lbEndpoints(c: ClusterSpec): Json {
+    return {
+      cluster_name: c.name,
+      endpoints: [{
+        ...(c.zone ? { locality: { zone: c.zone } } : {}),
+        lb_endpoints: (c.endpoints ?? []).map((a) => ({ endpoint: { address: socketAddress(a) } })),
+      }],
+    };
+  }
+
+  cluster(c: ClusterSpec): this {
+    const out: Json = {
+      name: c.name,
+      connect_timeout: c.connectTimeout ?? "1s",
+      lb_policy: c.lbPolicy ?? "ROUND_ROBIN",
+    };
+    if (c.eds) {
+      out.type = "EDS";
+      out.eds_cluster_config = { eds_config: { resource_api_version: "V3", path_config_source: { path: c.eds.path } } };
+      this.edsFiles.set(c.eds.path, this.lbEndpoints(c));
+    } else {
+      out.type = c.dns ? "STRICT_DNS" : "STATIC";
+      out.load_assignment = this.lbEndpoints(c);
+    }
+    if (c.healthyPanicThreshold !== undefined || c.zoneAware) {
+      out.common_lb_config = {
+        ...(c.healthyPanicThreshold !== undefined ? { healthy_panic_threshold: { value: c.healthyPanicThreshold } } : {}),
+        ...(c.zoneAware ? {
+          zone_aware_lb_config: {
+            ...(c.zoneAware.routingEnabledPercent !== undefined ? { routing_enabled: { value: c.zoneAware.routingEnabledPercent } } : {}),
+            ...(c.zoneAware.minClusterSize !== undefined ? { min_cluster_size: c.zoneAware.minClusterSize } : {}),
+          },
+        } : {}),
+      };
+    }
+    if (c.healthCheck) {
+      const h = c.healthCheck;
+      out.health_checks = [{
+        timeout: h.timeout ?? "1s",
+        interval: h.interval ?? "5s",
+        unhealthy_threshold: h.unhealthyThreshold ?? 2,
+        healthy_threshold: h.healthyThreshold ?? 1,
+        http_health_check: { path: h.path },
+      }];
+    }
+    this.clusters.push(out);
+    return this;
+  }
+
+  /** The cluster whose zone is local, for zone-aware routing (cluster_manager.local_cluster_name). */
+  localCluster(name: string): this {
+    this.localClusterName = name;
+    return this;
+  }
+
+  statsTag(tag: StatsTag): this {
+    this.tags.push(tag);
+    return this;
+  }
+
+  /** The bootstrap as a plain object (proto field names). */
+  build(): Json {
+    const o = this.options;
+    const out: Json = {};
+    if (o.nodeId || o.nodeCluster || o.zone) {
+      out.node = {
+        ...(o.nodeId ? { id: o.nodeId } : {}),
+        ...(o.nodeCluster ? { cluster: o.nodeCluster } : {}),
+        ...(o.zone ? { locality: { zone: o.zone } } : {}),
+      };
+    }
+    if (this.tags.length) {
+      out.stats_config = { stats_tags: this.tags.map((t) => ({ tag_name: t.tagName, regex: t.regex })) };
+    }
+    out.static_resources = { listeners: this.listeners, clusters: this.clusters };
+    if (this.localClusterName) out.cluster_manager = { local_cluster_name: this.localClusterName };
+    if (this.adminAddr) out.admin = { address: socketAddress(this.adminAddr) };
+    return structuredClone(out);
+  }
+}

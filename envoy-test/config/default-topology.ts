@@ -1,0 +1,161 @@
+// The default topology of DESIGN.md, built with the config builder: what `npm run config`
+// writes to build/envoy.yaml and what `npm start`, the e2e tests and the container harness run.
+//
+//   public listener 127.0.0.1:8080
+//     network: conn-accounting (conn_accounting_tcp)
+//     HCM (upgrade_configs websocket):
+//       ws-router -> conn-accounting (conn_accounting) -> drain-signal -> router
+//       route "/": cluster_header x-wss-cluster; x-wss-* stripped at the router
+//   operator listener 127.0.0.1:8081 (internal): drain-signal with its control endpoint -> admin
+//   admin 127.0.0.1:9901; clusters messages/presence/apps (two endpoints each) and admin
+//
+// The filters' configuration objects are parameters; the defaults follow the filters' own
+// config.ts/README.md (keys named there) and DESIGN.md's drain settings.
+import { EnvoyConfig, type Address, type Json, type StatsTag } from "./builder.ts";
+
+export const SERVICES = ["messages", "presence", "apps"] as const;
+export type Service = (typeof SERVICES)[number];
+
+/** Headers the filters set for routing; removed at the router so backends never see them
+ *  (ENVOY-NOTES "Choosing the cluster": removing them in a filter would re-route). */
+export const INTERNAL_HEADERS = ["x-wss-cluster", "x-wss-service"];
+
+/** Turns wasmcustom.wss.<service>.<stat> into wss.<stat>{service=...}; the stat names are the
+ *  per-service ones the filters define (DESIGN.md "Stats", filters/conn-accounting/README.md). */
+export const SERVICE_STATS = ["cx_active", "cx_total", "cx_rejected", "rx_frames", "tx_frames", "rx_bytes", "tx_bytes"];
+export const SERVICE_TAG: StatsTag = {
+  tagName: "service",
+  regex: `^wasmcustom\\.wss\\.((.+?)\\.)(?:${SERVICE_STATS.join("|")})$`,
+};
+
+export interface DrainSettings {
+  windowMs?: number;
+  graceMs?: number;
+  deadlineMs?: number;
+  /** Token the operator listener's drain endpoint requires (>= 16 characters). */
+  token?: string;
+  /** Admin poll period of the drain filter's tick. */
+  pollMs?: number;
+}
+
+export interface DefaultTopologyOptions {
+  /** Where the proxy finds build/*.wasm: "build" (local gateway, relative to the repo) or e.g.
+   *  "/etc/envoy/wasm" inside the Envoy container. */
+  wasmDir?: string;
+  listen?: Address;
+  operator?: Address;
+  admin?: Address;
+  /** Host of the demo backends (127.0.0.1 locally; a compose service name in a container). */
+  backendHost?: string;
+  /** Two ports per service. Default messages 9101/9102, presence 9111/9112, apps 9121/9122. */
+  backendPorts?: Partial<Record<Service, number[]>>;
+  /** Serve the service clusters from EDS files in this directory instead of STATIC endpoints. */
+  edsDir?: string;
+  /** HTTP health checks of the backends (GET /healthz). Default true. */
+  healthChecks?: boolean;
+  healthyPanicThreshold?: number;
+  drain?: DrainSettings;
+  /** Filter configurations: replace the defaults below entirely when given. */
+  wsRouterConfig?: Json;
+  connAccountingConfig?: Json;
+  connAccountingTcpConfig?: Json;
+  drainSignalConfig?: Json;
+  operatorDrainSignalConfig?: Json;
+}
+
+export const DEFAULT_PORTS: Record<Service, number[]> = {
+  messages: [9101, 9102],
+  presence: [9111, 9112],
+  apps: [9121, 9122],
+};
+
+/** A development token: the operator listener only listens on 127.0.0.1. Production sets its own. */
+export const DEV_DRAIN_TOKEN = "local-dev-drain-token-change-me";
+export const VM_ID = "wss";
+
+export function defaultWsRouterConfig(): Json {
+  return {
+    services: SERVICES.map((s) => ({ name: s, cluster: s })),
+    routes: SERVICES.map((s) => ({ prefix: `/${s}`, service: s })),
+  };
+}
+
+export function defaultConnAccountingConfig(): Json {
+  return { fallback_service: "unknown" };
+}
+
+export function defaultConnAccountingTcpConfig(): Json {
+  return { listener: "public" };
+}
+
+function drainBase(d: DrainSettings): Json {
+  return {
+    window_ms: d.windowMs ?? 20000,
+    grace_ms: d.graceMs ?? 5000,
+    deadline_ms: d.deadlineMs ?? 30000,
+    services: [
+      { name: "messages", dialect: "slack-rtm" },
+      { name: "presence", dialect: "slack-rtm" },
+      { name: "apps", dialect: "socket-mode" },
+    ],
+    admin: { cluster: "admin", poll_ms: d.pollMs ?? 1000 },
+  };
+}
+
+export function defaultDrainSignalConfig(d: DrainSettings = {}): Json {
+  return drainBase(d);
+}
+
+/** The operator listener's copy also answers drain requests (control); the public one never does. */
+export function defaultOperatorDrainSignalConfig(d: DrainSettings = {}): Json {
+  return { ...drainBase(d), control: { path_prefix: "/drain-signal", token_header: "x-drain-token", token: d.token ?? DEV_DRAIN_TOKEN } };
+}
+
+export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
+  const cfg = new EnvoyConfig({ wasmDir: o.wasmDir ?? "build", nodeId: "proxy-wasm-as", nodeCluster: "wss" });
+  const admin = o.admin ?? { host: "127.0.0.1", port: 9901 };
+  const backendHost = o.backendHost ?? "127.0.0.1";
+  const drain = o.drain ?? {};
+  cfg.admin(admin).statsTag(SERVICE_TAG);
+
+  const connAccountingTcp = { name: "conn-accounting-tcp", module: "conn-accounting.wasm", rootId: "conn_accounting_tcp", vmId: VM_ID,
+    configuration: o.connAccountingTcpConfig ?? defaultConnAccountingTcpConfig() };
+  cfg.httpListener({
+    name: "public",
+    address: o.listen ?? { host: "127.0.0.1", port: 8080 },
+    statPrefix: "public",
+    networkFilters: [connAccountingTcp],
+    httpFilters: [
+      { name: "ws-router", module: "ws-router.wasm", rootId: "ws_router", vmId: VM_ID, configuration: o.wsRouterConfig ?? defaultWsRouterConfig() },
+      { name: "conn-accounting", module: "conn-accounting.wasm", rootId: "conn_accounting", vmId: VM_ID, configuration: o.connAccountingConfig ?? defaultConnAccountingConfig() },
+      { name: "drain-signal", module: "drain-signal.wasm", rootId: "drain_signal", vmId: VM_ID, configuration: o.drainSignalConfig ?? defaultDrainSignalConfig(drain) },
+    ],
+    routes: [{ prefix: "/", clusterHeader: "x-wss-cluster", requestHeadersToRemove: INTERNAL_HEADERS }],
+  });
+  cfg.httpListener({
+    name: "operator",
+    address: o.operator ?? { host: "127.0.0.1", port: 8081 },
+    statPrefix: "operator",
+    websocket: false,
+    httpFilters: [
+      { name: "drain-signal-control", module: "drain-signal.wasm", rootId: "drain_signal", vmId: VM_ID,
+        configuration: o.operatorDrainSignalConfig ?? defaultOperatorDrainSignalConfig(drain) },
+    ],
+    // Requests the drain filter does not answer reach Envoy's admin (operators read stats here too).
+    routes: [{ prefix: "/", cluster: "admin" }],
+  });
+
+  for (const s of SERVICES) {
+    const ports = o.backendPorts?.[s] ?? DEFAULT_PORTS[s];
+    cfg.cluster({
+      name: s,
+      endpoints: ports.map((port) => ({ host: backendHost, port })),
+      ...(o.edsDir ? { eds: { path: `${o.edsDir.replace(/\/$/, "")}/${s}.yaml` } } : {}),
+      connectTimeout: "1s",
+      healthyPanicThreshold: o.healthyPanicThreshold ?? 50,
+      ...(o.healthChecks === false ? {} : { healthCheck: { path: "/healthz", interval: "5s", timeout: "1s", unhealthyThreshold: 2, healthyThreshold: 1 } }),
+    });
+  }
+  cfg.cluster({ name: "admin", endpoints: [admin], connectTimeout: "1s" });
+  return cfg;
+}

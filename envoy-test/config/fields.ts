@@ -1,0 +1,31 @@
+// Reading parsed config objects whose keys may be proto names or their lowerCamelCase json
+// names (Envoy accepts both: protobuf's JSON parser matches either).
+import { jsonName } from "./schema.ts";
+
+export type Obj = Record<string, any>;
+
+/** The field's value under its proto name or json name, and the key it was written with. */
+export function field(obj: Obj | undefined | null, name: string): { value: any; key: string } | undefined {
+  if (!obj || typeof obj !== "object") return undefined;
+  if (obj[name] !== undefined && obj[name] !== null) return { value: obj[name], key: name };
+  const j = jsonName(name);
+  if (obj[j] !== undefined && obj[j] !== null) return { value: obj[j], key: j };
+  return undefined;
+}
+
+export function get(obj: Obj | undefined | null, name: string): any {
+  return field(obj, name)?.value;
+}
+
+/** Follows a dotted list of proto field names; returns the value and the YAML path it was read from. */
+export function dig(obj: Obj | undefined | null, path: string, names: string[]): { value: any; path: string } | undefined {
+  let cur: any = obj;
+  let p = path;
+  for (const n of names) {
+    const f = field(cur, n);
+    if (!f) return undefined;
+    cur = f.value;
+    p = p ? `${p}.${f.key}` : f.key;
+  }
+  return { value: cur, path: p };
+}

@@ -1,0 +1,150 @@
+// The validator: Envoy's schema (schema.ts over the v3 protos) plus the checks Envoy makes when
+// it builds the listeners and clusters (references, Wasm modules). One ConfigError per problem,
+// each with the YAML path of the field at fault.
+import { readFileSync } from "node:fs";
+import YAML from "yaml";
+import { dig, field, get, type Obj } from "./fields.ts";
+import { clusterRefs } from "./filter-knowledge.ts";
+import { BOOTSTRAP_TYPE, envoyRoot } from "./protos.ts";
+import { SchemaChecker, type ConfigError, type Visit } from "./schema.ts";
+import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
+
+export type { ConfigError } from "./schema.ts";
+
+export interface ValidateOptions {
+  /** Where relative Wasm filenames are resolved (Envoy: its working directory). Default: cwd. */
+  baseDir?: string;
+  /** Run each Wasm module's on_configure in envoy-test/host (default true). */
+  runModules?: boolean;
+  /** Message type of the document (default envoy.config.bootstrap.v3.Bootstrap). */
+  type?: string;
+}
+
+export interface ValidationResult { errors: ConfigError[]; warnings: ConfigError[] }
+
+const WATCH = [
+  "envoy.config.cluster.v3.Cluster",
+  "envoy.config.listener.v3.Listener",
+  "envoy.config.route.v3.RouteAction",
+  "envoy.config.route.v3.WeightedCluster.ClusterWeight",
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+  "envoy.extensions.filters.http.wasm.v3.Wasm",
+  "envoy.extensions.filters.network.wasm.v3.Wasm",
+];
+
+/** Parses YAML the way Envoy's yaml-cpp conversion reads scalars (YAML 1.1: yes/no/on/off are booleans). */
+export function parseYaml(text: string, source = "config"): { value: unknown; errors: ConfigError[] } {
+  const docs = YAML.parseAllDocuments(text, { version: "1.1", uniqueKeys: true });
+  const doc = Array.isArray(docs) ? docs[0] : docs;
+  if (!doc) return { value: {}, errors: [] };
+  const errors = doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? "?"}`, message: `YAML: ${e.message.split("\n")[0]}` }));
+  if (Array.isArray(docs) && docs.length > 1) errors.push({ path: source, message: "YAML: more than one document; Envoy reads one" });
+  return { value: errors.length ? {} : doc.toJS({ maxAliasCount: 1000 }), errors };
+}
+
+export async function validateConfig(config: unknown, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  const root = envoyRoot();
+  const checker = new SchemaChecker(root, new Set(WATCH));
+  checker.checkMessage(root.lookupType(opts.type ?? BOOTSTRAP_TYPE), config, "");
+  const errors = [...checker.errors];
+  const warnings = [...checker.warnings];
+  if ((opts.type ?? BOOTSTRAP_TYPE) === BOOTSTRAP_TYPE) {
+    await semanticChecks(config as Obj, checker.visits, opts, errors, warnings);
+  }
+  return { errors, warnings };
+}
+
+export async function validateYaml(text: string, opts: ValidateOptions = {}, source = "config"): Promise<ValidationResult> {
+  const parsed = parseYaml(text, source);
+  if (parsed.errors.length) return { errors: parsed.errors, warnings: [] };
+  return validateConfig(parsed.value, opts);
+}
+
+/** Validates a YAML or JSON file; relative Wasm paths resolve against the current directory, as for Envoy. */
+export async function validateFile(path: string, opts: ValidateOptions = {}): Promise<ValidationResult> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    return { errors: [{ path, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` }], warnings: [] };
+  }
+  return validateYaml(text, opts, path);
+}
+
+export function formatError(e: ConfigError): string {
+  return `${e.path}: ${e.message}`;
+}
+
+async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
+  const of = (t: string) => visits.filter((v) => v.type === t);
+  const clusterNames = new Map<string, string>();
+  for (const c of of("envoy.config.cluster.v3.Cluster")) {
+    const name = field(c.value, "name");
+    if (!name || typeof name.value !== "string") continue;
+    if (clusterNames.has(name.value)) {
+      errors.push({ path: `${c.path}.${name.key}`, message: `duplicate cluster name "${name.value}" (also at ${clusterNames.get(name.value)})` });
+    } else clusterNames.set(name.value, c.path);
+    const type = get(c.value, "type");
+    const za = dig(c.value, c.path, ["common_lb_config", "zone_aware_lb_config"]);
+    if (za && !dig(config, "", ["cluster_manager", "local_cluster_name"])) {
+      warnings.push({ path: za.path, message: "zone-aware routing needs cluster_manager.local_cluster_name (Envoy ignores it otherwise)" });
+    }
+    if (type === "EDS" && !get(c.value, "eds_cluster_config")) {
+      errors.push({ path: `${c.path}.eds_cluster_config`, message: "an EDS cluster needs eds_cluster_config.eds_config" });
+    }
+  }
+  const dynamicClusters = !!dig(config, "", ["dynamic_resources", "cds_config"]);
+  const needCluster = (path: string, name: string, what: string) => {
+    if (!clusterNames.has(name) && !dynamicClusters) {
+      errors.push({ path, message: `${what} "${name}" is not defined in static_resources.clusters (known: ${[...clusterNames.keys()].join(", ") || "none"})` });
+    }
+  };
+  const local = dig(config, "", ["cluster_manager", "local_cluster_name"]);
+  if (local) needCluster(local.path, local.value, "local cluster");
+
+  const listenerNames = new Map<string, string>();
+  const addresses = new Map<string, string>();
+  for (const l of of("envoy.config.listener.v3.Listener")) {
+    const name = field(l.value, "name");
+    if (name && typeof name.value === "string") {
+      if (listenerNames.has(name.value)) errors.push({ path: `${l.path}.${name.key}`, message: `duplicate listener name "${name.value}" (also at ${listenerNames.get(name.value)})` });
+      else listenerNames.set(name.value, l.path);
+    }
+    const sa = dig(l.value, l.path, ["address", "socket_address"]);
+    if (sa) {
+      const addr = `${get(sa.value, "address")}:${get(sa.value, "port_value")}`;
+      if (addresses.has(addr)) errors.push({ path: sa.path, message: `listener address ${addr} is already used by ${addresses.get(addr)}` });
+      else addresses.set(addr, l.path);
+    }
+  }
+  for (const r of of("envoy.config.route.v3.RouteAction")) {
+    const c = field(r.value, "cluster");
+    if (c && typeof c.value === "string") needCluster(`${r.path}.${c.key}`, c.value, "route cluster");
+  }
+  for (const w of of("envoy.config.route.v3.WeightedCluster.ClusterWeight")) {
+    const c = field(w.value, "name");
+    if (c && typeof c.value === "string") needCluster(`${w.path}.${c.key}`, c.value, "weighted cluster");
+  }
+  for (const t of of("envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy")) {
+    const c = field(t.value, "cluster");
+    if (c && typeof c.value === "string") needCluster(`${t.path}.${c.key}`, c.value, "tcp_proxy cluster");
+  }
+  const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true };
+  for (const kind of ["http", "network"] as const) {
+    for (const w of of(`envoy.extensions.filters.${kind}.wasm.v3.Wasm`)) {
+      const cfg = dig(w.value, w.path, ["config"]);
+      if (!cfg) { errors.push({ path: `${w.path}.config`, message: "a Wasm filter needs config (PluginConfig)" }); continue; }
+      const rootId = String(get(cfg.value, "root_id") ?? "");
+      const text = pluginConfigurationString(cfg.value);
+      if (typeof text === "string" && text.trim().startsWith("{")) {
+        let json: unknown;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        for (const ref of clusterRefs(rootId, json)) {
+          needCluster(`${cfg.path}.configuration.value`, ref.cluster, `cluster named by ${rootId} configuration key ${ref.path}`);
+        }
+      }
+      await checkWasmPlugin(cfg.value, cfg.path, kind, wasmOpts, errors, warnings);
+    }
+  }
+}
+
