@@ -133,6 +133,10 @@ function parseServices(items: JsonValue[], c: RouterConfig): bool {
     const name = r.string("name", true, "");
     const cluster = r.string("cluster", true, "");
     const shard = r.object("shard", false);
+    const s = new Service(name);
+    s.cluster = cluster;
+    // The shard reader shares r's error sink: read its keys before r.finish() checks them.
+    if (shard != null && r.error == null && !parseShard(shard, s, at + ".shard.")) return false;
     r.finish();
     if (r.error != null) { fail(<string>r.error); return false; }
     const problem = serviceNameProblem(name);
@@ -141,9 +145,6 @@ function parseServices(items: JsonValue[], c: RouterConfig): bool {
       if (c.services[k].name == name) { fail(at + ".name: duplicate service \"" + name + "\""); return false; }
     }
     if (cluster.length == 0) { fail(at + ".cluster: must not be empty"); return false; }
-    const s = new Service(name);
-    s.cluster = cluster;
-    if (shard != null && !parseShard(shard, s, at + ".shard.")) return false;
     c.services.push(s);
   }
   return true;
