@@ -80,6 +80,24 @@ export class FrameReader {
    * or before). Frames completed in the chunk before the offending byte are counted in `frames`.
    */
   scan(ptr: usize, len: usize): i32 {
+    let r = this.run(ptr, len, false);
+    return r < 0 ? -1 : <i32>(r & 0xFFFF_FFFF);
+  }
+
+  /**
+   * Like scan(), but stops right after the first frame that completes: returns the bytes
+   * consumed (len when no frame completed in the chunk), or -1 on error. Call it in a loop on the
+   * rest of the chunk to see every frame (last*, offset) one at a time.
+   */
+  scanFrame(ptr: usize, len: usize): isize {
+    let r = this.run(ptr, len, true);
+    return r < 0 ? -1 : <isize>(r >>> 32);
+  }
+
+  // Returns (bytes consumed << 32) | frames completed, or -1 on error. `stop` is a constant at
+  // each call site, so scan() pays nothing for scanFrame().
+  @inline
+  private run(ptr: usize, len: usize, stop: bool): i64 {
     let fl = <u32>(this._messages >>> 48);
     if (fl & F_ERROR) return -1;
     let hs = <u32>(this._frames >>> 48);
@@ -181,6 +199,7 @@ export class FrameReader {
       fl = (fl & ~F_LAST) | F_ANY_FRAME | opcode | (fin ? F_LAST_FIN : 0)
         | ((hs & H_RSV1) ? F_LAST_RSV1 : 0) | ((hs & H_MASKED) ? F_LAST_MASKED : 0);
       hs &= H_CONFIG;
+      if (stop) { len = i; break; }
     }
 
     this._remaining = rem;
@@ -193,7 +212,7 @@ export class FrameReader {
     }
     this._offset += <u64>len;
     this._messages = (<u64>fl << 48) | messages;
-    return found;
+    return (<i64>len << 32) | <i64>found;
   }
 
   /** Frames completed so far (data and control). */
