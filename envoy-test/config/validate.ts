@@ -16,6 +16,9 @@ export interface ValidateOptions {
   baseDir?: string;
   /** Run each Wasm module's on_configure in envoy-test/host (default true). */
   runModules?: boolean;
+  /** Maps a Wasm filename as the proxy sees it to the local file to check (e.g. the container's
+   *  /etc/envoy/wasm/x.wasm -> build/x.wasm). Default: the filename itself. */
+  localWasmPath?: (filename: string) => string;
   /** Message type of the document (default envoy.config.bootstrap.v3.Bootstrap). */
   type?: string;
 }
@@ -129,9 +132,11 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
     const c = field(t.value, "cluster");
     if (c && typeof c.value === "string") needCluster(`${t.path}.${c.key}`, c.value, "tcp_proxy cluster");
   }
-  const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true };
-  for (const kind of ["http", "network"] as const) {
-    for (const w of of(`envoy.extensions.filters.${kind}.wasm.v3.Wasm`)) {
+  const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true, localPath: opts.localWasmPath };
+  for (const w of visits) {
+    const kind = w.type === "envoy.extensions.filters.http.wasm.v3.Wasm" ? "http" : w.type === "envoy.extensions.filters.network.wasm.v3.Wasm" ? "network" : null;
+    if (!kind) continue;
+    {
       const cfg = dig(w.value, w.path, ["config"]);
       if (!cfg) { errors.push({ path: `${w.path}.config`, message: "a Wasm filter needs config (PluginConfig)" }); continue; }
       const rootId = String(get(cfg.value, "root_id") ?? "");

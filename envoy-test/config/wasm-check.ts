@@ -20,6 +20,8 @@ export interface WasmCheckOptions {
   baseDir: string;
   /** Run the module (on_configure) in envoy-test/host; default true. */
   runModules: boolean;
+  /** Maps the filename the proxy sees to the local file to check. */
+  localPath?: (filename: string) => string;
 }
 
 export interface WasmPluginInfo {
@@ -74,7 +76,8 @@ export async function checkWasmPlugin(
     if (dig(vm.value, vm.path, ["code", "remote"])) warnings.push({ path: `${vm.path}.code.remote`, message: "remote Wasm code is not fetched or checked here" });
     return;
   }
-  const file = isAbsolute(local.value) ? local.value : resolve(opts.baseDir, local.value);
+  const mapped = opts.localPath ? opts.localPath(local.value) : local.value;
+  const file = isAbsolute(mapped) ? mapped : resolve(opts.baseDir, mapped);
   if (!existsSync(file)) {
     errors.push({ path: local.path, message: `Wasm module not found: ${local.value} (resolved to ${file}; build it with npm run build)` });
     return;
