@@ -14,7 +14,7 @@
 //     (RFC 6455 5.5.1: no data frames after Close): later bytes are dropped.
 // Added frames are unmasked, FIN, RSV clear, so they are valid with permessage-deflate
 // (RFC 7692 6: RSV1 marks a compressed message; an uncompressed one leaves it clear).
-import { FrameReader, Mask } from "../../sdk/websocket/reader";
+import { FrameReader, Mask } from "../../sdk/websocket";
 import { DrainEntry } from "./state";
 
 export const enum Phase {

@@ -1,6 +1,6 @@
 import { FrameWatcher, Edit, Phase } from "../../../filters/drain-signal/watcher";
 import { DrainEntry } from "../../../filters/drain-signal/state";
-import { FrameReader } from "../../../sdk/websocket/reader";
+import { FrameReader } from "../../../sdk/websocket";
 
 // Server->client frames as they come from a backend (unmasked):
 const HELLO = "81 05 68 65 6c 6c 6f";          // Text "hello", FIN

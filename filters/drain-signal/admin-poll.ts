@@ -1,0 +1,77 @@
+// Trigger 1: Envoy drains. Wasm has no drain callback and no drain property, so the root's tick
+// asks Envoy's admin /stats through a cluster pointing at the admin listener
+// (proxy_http_call: source/extensions/common/wasm/context.cc, Context::httpCall). A lease in
+// shared data lets one worker VM poll per period; whichever sees the drain starts it by CAS, and
+// every VM acts on the shared table.
+import {
+  BaseContext, HeaderPair, HttpCallHandler, getSharedData, setSharedData, WasmResult,
+  httpCallResponseHeaders, httpCallResponseBody, logInfo,
+} from "../../sdk";
+import { ADMIN_STATS_PATH, parseAdminStats } from "./admin-stats";
+import { currentMs } from "./clock";
+import { AdminPoll } from "./config";
+import { applyEnvoyDraining, DrainTiming } from "./control";
+import { EditResult, TableCache, TableEdit, editSharedTable } from "./shared-table";
+import { DrainTable, parseDecimal } from "./state";
+
+export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
+
+class EnvoyDrainEdit extends TableEdit {
+  constructor(readonly timing: DrainTiming, readonly nowMs: u64) { super(); }
+  apply(t: DrainTable): bool { return applyEnvoyDraining(t, this.timing, this.nowMs); }
+}
+
+@final
+export class AdminPoller extends HttpCallHandler {
+  inFlight: bool = false;
+
+  constructor(readonly admin: AdminPoll, readonly timing: DrainTiming, readonly cache: TableCache) { super(); }
+
+  /** Creates the lease key at configure time (a set on a missing key ignores CAS). */
+  static ensureLease(): void {
+    if (getSharedData(POLL_LEASE_KEY).value == null) setSharedData(POLL_LEASE_KEY, String.UTF8.encode("0", false), 0);
+  }
+
+  /** Polls when this VM wins the lease for the current period. */
+  maybePoll(ctx: BaseContext, nowMs: u64): void {
+    if (this.inFlight) return;
+    const lease = getSharedData(POLL_LEASE_KEY);
+    const next = lease.value == null ? 0 : parseDecimal(String.UTF8.decode(lease.value!, false));
+    if (next > 0 && <u64>next > nowMs) return;
+    const r = setSharedData(POLL_LEASE_KEY, String.UTF8.encode((nowMs + this.admin.pollMs).toString(), false), lease.cas);
+    if (r != WasmResult.Ok) return;   // another worker took this period
+    const headers: HeaderPair[] = [
+      new HeaderPair(":method", "GET"),
+      new HeaderPair(":path", ADMIN_STATS_PATH),
+      new HeaderPair(":authority", this.admin.authority),
+    ];
+    const token = ctx.httpCall(this.admin.cluster, headers, null, [], this.admin.timeoutMs, this);
+    if (token == 0) {
+      this.cache.warn("drain-signal: admin poll: cluster \"" + this.admin.cluster + "\" refused the call (is it defined?)");
+      return;
+    }
+    this.inFlight = true;
+  }
+
+  onResponse(ctx: BaseContext, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
+    this.inFlight = false;
+    if (numHeaders == 0) {
+      this.cache.warn("drain-signal: admin poll through cluster \"" + this.admin.cluster + "\" failed (timeout, reset or no endpoint)");
+      return;
+    }
+    const status = httpCallResponseHeaders.get(":status");
+    if (status != "200") {
+      this.cache.warn("drain-signal: admin poll through cluster \"" + this.admin.cluster + "\" answered " + (status == null ? "no status" : status!));
+      return;
+    }
+    const body = httpCallResponseBody.getText();
+    const s = parseAdminStats(body);
+    if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
+    if (!s.draining) return;
+    const now = currentMs();
+    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now)) == EditResult.Written) {
+      logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
+        ", server.state " + s.serverState.toString() + "): drain of all services started");
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// The root context of one worker VM: configuration, the VM's copy of the drain table, the admin
+// poll, and the hard deadline. Each VM closes its own streams: a root can act on a stream only in
+// its own VM (proxy_set_effective_context takes a context id of this VM: proxy-wasm-cpp-host
+// src/exports.cc, set_effective_context).
+import {
+  RootContext, HttpContext, StreamType, closeStream, setEffectiveContext, logError, logInfo,
+} from "../../sdk";
+import { AdminPoller } from "./admin-poll";
+import { currentMs } from "./clock";
+import { DrainConfig, parseConfig } from "./config";
+import { TableCache, ensureSharedTable } from "./shared-table";
+import { goingAwayFrame } from "./signal";
+import { DrainStats } from "./stats";
+import { DrainStream } from "./stream";
+
+let stats: DrainStats | null = null;
+
+export class DrainRoot extends RootContext {
+  config: DrainConfig = new DrainConfig();
+  readonly cache: TableCache = new TableCache();
+  readonly streams: Map<u32, DrainStream> = new Map();
+  readonly closeFrame: ArrayBuffer = goingAwayFrame();
+  poller: AdminPoller | null = null;
+
+  get stats(): DrainStats { return stats!; }
+
+  onConfigure(size: usize): bool {
+    const parsed = parseConfig(this.pluginConfiguration());
+    if (parsed.config == null) {
+      logError("drain-signal: bad configuration: " + parsed.error);
+      return false;
+    }
+    this.config = parsed.config!;
+    if (stats == null) stats = new DrainStats();
+    ensureSharedTable();
+    this.cache.refresh();
+    const admin = this.config.admin;
+    if (admin != null) {
+      AdminPoller.ensureLease();
+      this.poller = new AdminPoller(admin, this.config.timing, this.cache);
+    } else this.poller = null;
+    this.setTickPeriod(this.config.tickMs);
+    return true;
+  }
+
+  onTick(): void {
+    const now = currentMs();
+    this.cache.refresh();
+    const poller = this.poller;
+    if (poller != null) poller.maybePoll(this, now);
+    if (this.cache.anyActive) this.enforceDeadline(now);
+    this.stats.state.set(<i64>this.cache.table.phaseAt(now));
+  }
+
+  /** At the hard deadline, resets every stream still open (Envoy: Context::closeStream ->
+   *  decoder_callbacks_->resetStream(), deferred until the VM call returns). A websocket that
+   *  never carried server->client bytes after its moment could not be signalled in a body
+   *  callback; this is the only way to end it. */
+  enforceDeadline(now: u64): void {
+    const list = this.streams.values();
+    let closed = 0;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      const d = this.cache.table.effectiveFor(s.service);
+      if (d == null || now < d.deadlineAtMs) continue;
+      if (setEffectiveContext(s.contextId) != 0) continue;
+      closeStream(StreamType.HttpRequest);
+      this.stats.forcedClose.increment(1);
+      this.untrack(s);
+      closed++;
+    }
+    if (closed > 0) {
+      setEffectiveContext(this.contextId);
+      logInfo("drain-signal: hard deadline: reset " + closed.toString() + " websocket stream(s)");
+    }
+  }
+
+  track(s: DrainStream): void {
+    this.streams.set(s.contextId, s);
+    this.stats.unsignalled.add(1);
+  }
+
+  /** Once per tracked stream: it ended, or the root reset it. */
+  untrack(s: DrainStream): void {
+    if (!this.streams.has(s.contextId)) return;
+    this.streams.delete(s.contextId);
+    if (!s.signalled) this.stats.unsignalled.add(-1);
+  }
+
+  newHttpContext(contextId: u32): HttpContext | null {
+    return new DrainStream(contextId, this);
+  }
+}
