@@ -1,7 +1,7 @@
 // Plugin configuration of both root ids, parsed strictly (sdk/config.ts): an unknown key, a
 // wrong type or an out-of-range number fails on_configure with the key's path in the log.
 // Every key, its type and default is listed in README.md ("Configuration").
-import { parseJson, lastJsonError, ConfigReader } from "../../sdk/config";
+import { ConfigReader } from "../../sdk/config";
 import { statSegment } from "./names";
 
 /** Limits of one service; 0 means unlimited. */
@@ -28,34 +28,33 @@ export class TcpConfig {
   maxPerSource: i64 = 0;
 }
 
-/** The first configuration error of the last parse, e.g. "services[1].max_active: expected integer". */
+/** The first configuration error of the last parse, e.g. "services[1].max_active: ...". */
 export let configError: string = "";
 
 const MAX_LIMIT: i64 = 1 << 40;
 
-function open(text: string): ConfigReader | null {
-  const json = parseJson(text.length == 0 ? "{}" : text);
-  if (json == null) { configError = "configuration: " + lastJsonError(); return null; }
-  if (!json.isObject) { configError = "configuration: expected a JSON object"; return null; }
-  return new ConfigReader(json);
-}
-
-function segment(r: ConfigReader, key: string, def: string, path: string): string {
-  const v = r.string(key, false, def);
-  if (r.error != null) return v;
-  if (v.length == 0 || statSegment(v) != v) {
-    configError = path + key + ": \"" + v + "\" must be 1-64 characters of [A-Za-z0-9_-] (it becomes a stat name segment)";
+/** Reads a string that becomes a stat-name segment; records an error naming the key otherwise. */
+function segment(r: ConfigReader, key: string, required: bool, def: string): string {
+  const v = r.string(key, required, def);
+  if (r.error == null && (v.length == 0 || statSegment(v) != v)) {
+    r.fail(r.keyPath(key), "\"" + v + "\" must be 1-64 characters of [A-Za-z0-9_-] (it becomes part of a stat name)");
   }
   return v;
+}
+
+function done<T>(r: ConfigReader, value: T): T | null {
+  r.finish();
+  const e = r.error;
+  if (e != null) { configError = e; return null; }
+  return value;
 }
 
 /** Parses the `conn_accounting` configuration; null with configError set on any error. */
 export function parseHttpConfig(text: string): HttpConfig | null {
   configError = "";
-  const r = open(text);
-  if (r == null) return null;
+  const r = ConfigReader.parse(text.length == 0 ? "{}" : text);
   const c = new HttpConfig();
-  c.fallbackService = segment(r, "fallback_service", c.fallbackService, "");
+  c.fallbackService = segment(r, "fallback_service", false, c.fallbackService);
   c.defaultMaxActive = r.int("default_max_active", false, 0, 0, MAX_LIMIT);
   c.defaultMaxActivePerKey = r.int("default_max_active_per_key", false, 0, 0, MAX_LIMIT);
   c.limitKeyHeader = r.string("limit_key_header", false, "").toLowerCase();
@@ -65,51 +64,37 @@ export function parseHttpConfig(text: string): HttpConfig | null {
   c.countFrames = r.bool("count_frames", false, true);
   c.maxServices = <i32>r.int("max_services", false, 256, 1, 65536);
   const list = r.array("services", false);
-  if (r.error == null && list != null) {
+  if (list != null) {
     for (let i = 0; i < list.length; i++) {
-      const path = "services[" + i.toString() + "].";
-      const item = list[i];
-      if (!item.isObject) { configError = "services[" + i.toString() + "]: expected object"; return null; }
-      const s = new ConfigReader(item, "services[" + i.toString() + "]");
-      const name = segment(s, "name", "", path);
-      if (s.error == null && name.length == 0) configError = path + "name: required";
+      const s = r.element("services", i, list[i]);
+      if (s == null) break;
+      const name = segment(s, "name", true, "");
       const max = s.int("max_active", false, c.defaultMaxActive, 0, MAX_LIMIT);
       const perKey = s.int("max_active_per_key", false, c.defaultMaxActivePerKey, 0, MAX_LIMIT);
-      s.finish();
-      if (s.error != null) { configError = <string>s.error; return null; }
-      if (configError.length > 0) return null;
+      if (r.error != null) break;
       for (let j = 0; j < c.services.length; j++) {
-        if (c.services[j].name == name) { configError = path + "name: \"" + name + "\" is listed twice"; return null; }
+        if (c.services[j].name == name) s.fail(s.keyPath("name"), "\"" + name + "\" is listed twice");
       }
       c.services.push(new ServiceLimits(name, max, perKey));
     }
   }
-  r.finish();
-  if (r.error != null) { configError = <string>r.error; return null; }
-  if (configError.length > 0) return null;
-  if (c.limitKeyHeader.length > 0 && c.limitKeyQuery.length > 0) {
-    configError = "limit_key_header, limit_key_query: set at most one";
-    return null;
+  if (r.error == null && c.limitKeyHeader.length > 0 && c.limitKeyQuery.length > 0) {
+    r.fail("limit_key_query", "set limit_key_header or limit_key_query, not both");
   }
-  if (c.retryAfterJitterS >= c.retryAfterS && c.retryAfterJitterS > 0) {
+  if (r.error == null && c.retryAfterJitterS >= c.retryAfterS) {
     // base - jitter would reach 0; Retry-After is clamped to 1 s, which bunches clients again.
-    configError = "retry_after_jitter_s: must be less than retry_after_s (" + c.retryAfterS.toString() + ")";
-    return null;
+    r.fail("retry_after_jitter_s", "must be less than retry_after_s (" + c.retryAfterS.toString() + ")");
   }
-  return c;
+  return done<HttpConfig>(r, c);
 }
 
 /** Parses the `conn_accounting_tcp` configuration; null with configError set on any error. */
 export function parseTcpConfig(text: string): TcpConfig | null {
   configError = "";
-  const r = open(text);
-  if (r == null) return null;
+  const r = ConfigReader.parse(text.length == 0 ? "{}" : text);
   const c = new TcpConfig();
-  c.listener = segment(r, "listener", c.listener, "");
+  c.listener = segment(r, "listener", false, c.listener);
   c.maxPerListener = r.int("max_per_listener", false, 0, 0, MAX_LIMIT);
   c.maxPerSource = r.int("max_per_source", false, 0, 0, MAX_LIMIT);
-  r.finish();
-  if (r.error != null) { configError = <string>r.error; return null; }
-  if (configError.length > 0) return null;
-  return c;
+  return done<TcpConfig>(r, c);
 }

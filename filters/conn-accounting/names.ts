@@ -3,8 +3,7 @@
 // Service names become a segment of a stat name (wss.<service>.cx_active). Envoy splits stat
 // names on "." for tag extraction (stats_config.stats_tags regexes), so a segment must not hold
 // a dot; anything outside [A-Za-z0-9_-] becomes "_" and the segment is capped at 64 bytes.
-// Limit keys (user or team ids) only go into shared-data keys; a long one is replaced by its
-// FNV-1a 64 hash so a client cannot make the proxy store arbitrarily long keys.
+// Limit keys (user or team ids) go into shared-data keys as their FNV-1a 64 hash.
 
 export const MAX_SEGMENT: i32 = 64;
 
@@ -41,15 +40,9 @@ export function fnv1a64(s: string): u64 {
   return h;
 }
 
-/** The limit key as stored: itself when short and printable, else "#" + 16 hex digits of its hash. */
-export function limitKeySegment(value: string): string {
-  let printable = value.length <= MAX_SEGMENT;
-  for (let i = 0, n = value.length; printable && i < n; i++) {
-    const c = value.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c == 0x23) printable = false;
-  }
-  if (printable) return value;
-  return "#" + fnv1a64(value).toString(16).padStart(16, "0");
+/** 16 lowercase hex digits of h. */
+export function hex64(h: u64): string {
+  return h.toString(16).padStart(16, "0");
 }
 
 /** Shared-data key of a service's count: "wss.cx.<service>". */
@@ -57,9 +50,12 @@ export function serviceCountKey(service: string): string {
   return "wss.cx." + service;
 }
 
-/** Shared-data key of one limit key's count within a service: "wss.cx.<service>.key.<key>". */
-export function keyCountKey(service: string, key: string): string {
-  return "wss.cx." + service + ".key." + key;
+/** Shared-data key of one limit key's count within a service:
+ *  "wss.cx.<service>.key.<16 hex digits of FNV-1a 64 of the key>". A stream keeps only the
+ *  8-byte hash (not the key) to release its slot, and a client cannot make the proxy store
+ *  arbitrarily long keys. */
+export function keyCountKey(service: string, keyHash: u64): string {
+  return "wss.cx." + service + ".key." + hex64(keyHash);
 }
 
 /** Shared-data key of a listener's TCP count: "wss.tcp.<listener>". */

@@ -9,7 +9,7 @@
 // (source/extensions/common/wasm/context.cc, Context::defineMetric: scope_->counterFromStatName).
 import { Counter, Gauge } from "../../sdk";
 import { ServiceLimits } from "./config";
-import { serviceCountKey, keyCountKey, limitKeySegment } from "./names";
+import { serviceCountKey, keyCountKey } from "./names";
 
 @final
 export class Service {
@@ -38,9 +38,9 @@ export class Service {
     this.txBytes = new Counter(p + "tx_bytes");
   }
 
-  /** The shared-data key that holds the count of one limit key (a user or team id). */
-  keySlot(limitKey: string): string {
-    return keyCountKey(this.name, limitKeySegment(limitKey));
+  /** The shared-data key that holds the count of one limit key (by its hash). */
+  keySlot(keyHash: u64): string {
+    return keyCountKey(this.name, keyHash);
   }
 
   flush(): void {
@@ -59,13 +59,20 @@ export class ServiceTable {
 
   constructor(fallbackName: string, private defaultMax: i64, private defaultPerKey: i64,
               configured: ServiceLimits[], private maxServices: i32) {
+    const made = new Array<Service>();
+    let fallback: Service | null = null;
     for (let i = 0; i < configured.length; i++) {
       const c = configured[i];
-      this.add(new Service(c.name, c.maxActive, c.maxActivePerKey));
+      const s = new Service(c.name, c.maxActive, c.maxActivePerKey);
+      made.push(s);
+      if (c.name == fallbackName) fallback = s;
     }
-    this.fallback = this.byName.has(fallbackName)
-      ? this.byName.get(fallbackName)
-      : this.add(new Service(fallbackName, defaultMax, defaultPerKey));
+    if (fallback == null) {
+      fallback = new Service(fallbackName, defaultMax, defaultPerKey);
+      made.push(fallback);
+    }
+    this.fallback = fallback;
+    for (let i = 0; i < made.length; i++) this.add(made[i]);
   }
 
   private add(s: Service): Service {

@@ -1,0 +1,46 @@
+// Frame counting with the SDK's FrameReader, without a reader object per websocket.
+//
+// A FrameReader is four u64 words of state (sdk/websocket/reader.ts, "Layout"). A stream keeps
+// those 32 bytes inline for each direction; around each scan they are copied into one scratch
+// reader per VM and back. Two reader objects per stream would cost their state plus two object
+// headers and two pointers, about 2 x 64 bytes in the TLSF heap; inline they cost 64.
+import { FrameReader } from "../../sdk/websocket";
+
+// @ts-ignore: compile-time constant (AssemblyScript builtin)
+export const READER_BYTES: usize = offsetof<FrameReader>();
+// The stream reserves exactly 4 u64 words per direction (AccountingStream.rx0..rx3/tx0..tx3).
+// @ts-ignore: static branch, compiled only when the reader's layout changed
+if (offsetof<FrameReader>() != 32) ERROR("conn-accounting: FrameReader state is not 32 bytes; resize AccountingStream's inline reader state");
+
+const scratch = new FrameReader();
+// Fresh readers: RFC 6455 frames, either mask (the filter counts, it does not police masking:
+// Envoy forwards whatever the client sends), RSV1 allowed only with permessage-deflate.
+const plain = new FrameReader(false);
+const deflate = new FrameReader(true);
+
+/** Writes a fresh reader's state at state (32 bytes). */
+@inline
+export function resetReader(state: usize, permessageDeflate: bool): void {
+  memory.copy(state, changetype<usize>(permessageDeflate ? deflate : plain), READER_BYTES);
+}
+
+/** Scans len bytes at ptr with the reader whose state is at state; returns frames completed in
+ *  this chunk, or -1 when the framing is invalid (FrameReader.scan). */
+@inline
+export function scanWith(state: usize, ptr: usize, len: usize): i32 {
+  const r = scratch;
+  memory.copy(changetype<usize>(r), state, READER_BYTES);
+  const n = r.scan(ptr, len);
+  memory.copy(state, changetype<usize>(r), READER_BYTES);
+  return n;
+}
+
+/** Stream offset of the byte that made the last scanWith() fail. */
+export function lastErrorOffset(): u64 {
+  return scratch.errorOffset;
+}
+
+/** True when a Sec-WebSocket-Extensions value accepts permessage-deflate (RFC 7692 uses RSV1). */
+export function negotiatesDeflate(extensions: string | null): bool {
+  return extensions != null && extensions.toLowerCase().includes("permessage-deflate");
+}
