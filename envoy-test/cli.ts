@@ -61,8 +61,10 @@ async function configCmd(args: string[], io: Io): Promise<number> {
   const out = flags.out ?? "build/envoy.yaml";
   try {
     const wasmDir = (flags["wasm-dir"] ?? "build").replace(/\/+$/, "");
-    // The modules are checked where they are built, whatever path the proxy will see them at.
-    const localWasmPath = (f: string) => (f.startsWith(wasmDir + "/") ? join(repoRoot, "build", f.slice(wasmDir.length + 1)) : f);
+    // With the default "build", modules resolve against the working directory as Envoy's would.
+    // With another directory (the container's), they are checked where they are built.
+    const localWasmPath = flags["wasm-dir"] === undefined ? undefined
+      : (f: string) => (f.startsWith(wasmDir + "/") ? join(repoRoot, "build", f.slice(wasmDir.length + 1)) : f);
     const result = await writeConfig(out, defaultTopology({ wasmDir }), { localWasmPath });
     for (const w of result.warnings) io.err(`warning: ${formatError(w)}`);
   } catch (e) {
