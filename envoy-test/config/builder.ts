@@ -147,7 +147,9 @@ export class EnvoyConfig {
         code: { local: { filename: this.wasmPath(f.module) } },
       },
       ...(configuration !== undefined ? { configuration: { "@type": TYPES.stringValue, value: configuration } } : {}),
-      fail_open: f.failOpen ?? false,
+      // fail_open only when asked: false is the default (fail closed) in every Envoy, and Envoy
+      // 1.40 deprecates the field in favour of failure_policy, which these protos predate.
+      ...(f.failOpen ? { fail_open: true } : {}),
     };
   }
 

@@ -145,6 +145,12 @@ export class SchemaChecker {
         continue;
       }
       seen.set(f, k);
+      const fo = f.options as Record<string, unknown> | undefined;
+      if (fo?.deprecated === true) {
+        // Envoy accepts deprecated fields with a warning and counts runtime.deprecated_feature_use
+        // (source/common/protobuf/utility.cc, deprecation checks of MessageUtil::checkForUnexpectedFields).
+        this.warnings.push({ path: p, message: `${name}.${f.name} is deprecated${fo["(envoy.annotations.deprecated_at_minor_version)"] ? ` since API ${fo["(envoy.annotations.deprecated_at_minor_version)"]}` : ""}` });
+      }
       if (v === null && fullName(f.resolvedType ?? t) !== "google.protobuf.Value") continue; // JSON null: unset
       this.checkField(f, v, p);
     }

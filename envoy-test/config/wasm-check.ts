@@ -1,19 +1,19 @@
 // Checks of a Wasm PluginConfig that Envoy makes when it creates the filter
 // (source/extensions/common/wasm/wasm.cc createWasm / PluginConfig, and proxy-wasm-cpp-host
 // src/wasm.cc WasmBase::load/initialize, WasmBase::start, WasmBase::configure):
-// - the runtime is one Envoy registers (source/extensions/wasm_runtime/*: envoy.wasm.runtime.v8,
-//   .null, .wamr, .wasmtime; official images ship v8);
+// - the runtime is one Envoy registers (api/envoy/extensions/wasm/v3/wasm.proto VmConfig.runtime:
+//   envoy.wasm.runtime.v8, .null, .wamr, .wavm, .wasmtime; official images ship v8);
 // - code.local.filename exists and the module passes cpp-host's load checks (ABI marker, every
 //   import registered with its signature, an allocator): envoy-test/host/module-check.ts;
 // - the root id is registered by the module and proxy_on_configure accepts the configuration:
-//   Envoy fails the listener when on_configure returns false ("Unable to create Wasm HTTP filter"),
-//   so the module itself is asked, in envoy-test/host.
+//   "when on_start or on_configuration return false on initial startup the proxy will not start"
+//   (wasm.proto PluginConfig.fail_open), so the module itself is asked, in envoy-test/host.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { dig, get, type Obj } from "./fields.ts";
 import type { ConfigError } from "./schema.ts";
 
-export const WASM_RUNTIMES = ["envoy.wasm.runtime.v8", "envoy.wasm.runtime.null", "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime"];
+export const WASM_RUNTIMES = ["envoy.wasm.runtime.v8", "envoy.wasm.runtime.null", "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime", "envoy.wasm.runtime.wavm"];
 
 export interface WasmCheckOptions {
   /** Directory relative filenames are resolved against (Envoy: its working directory). */
@@ -56,6 +56,8 @@ export function pluginConfigurationString(config: Obj): string | null | undefine
   // A StringValue arrives unwrapped (source/extensions/common/wasm/wasm.cc, anyToBytes).
   if (name === "google.protobuf.StringValue") return typeof any.value === "string" ? any.value : null;
   if (name === "google.protobuf.BytesValue") return typeof any.value === "string" ? Buffer.from(any.value, "base64").toString("utf8") : null;
+  // "google.protobuf.Struct is serialized as JSON before passing it to the plugin" (wasm.proto).
+  if (name === "google.protobuf.Struct") return any.value && typeof any.value === "object" ? JSON.stringify(any.value) : null;
   return undefined; // another type: Envoy passes its serialized bytes; not run here
 }
 
@@ -69,7 +71,8 @@ export async function checkWasmPlugin(
   if (runtime && !WASM_RUNTIMES.includes(runtime.value)) {
     errors.push({ path: runtime.path, message: `unknown Wasm runtime "${runtime.value}" (Envoy registers ${WASM_RUNTIMES.join(", ")}; use envoy.wasm.runtime.v8)` });
   } else if (!runtime) {
-    errors.push({ path: `${vm.path}.runtime`, message: `missing Wasm runtime (use envoy.wasm.runtime.v8)` });
+    // Envoy since 1.2x picks the first runtime built in (v8 in official images); older ones refuse.
+    warnings.push({ path: `${vm.path}.runtime`, message: "no Wasm runtime given: Envoy picks its first built-in runtime (v8); set envoy.wasm.runtime.v8 to be explicit" });
   }
   const local = dig(vm.value, vm.path, ["code", "local", "filename"]);
   if (!local) {
