@@ -1,0 +1,38 @@
+// What listeners, connection managers and streams share within one gateway process.
+import type { Plugin, PropertyValue, Stats } from "../host/index.ts";
+import type { Cluster } from "./cluster.ts";
+import type { WasmPluginConfig } from "./config-model.ts";
+import type { DrainManager } from "./drain.ts";
+
+export type GatewayLog = (level: "debug" | "info" | "warn" | "error", msg: string) => void;
+
+export interface GatewayContext {
+  stats: Stats;
+  clusters: Map<string, Cluster>;
+  drain: DrainManager;
+  log: GatewayLog;
+  /** one loaded Plugin per configured wasm filter */
+  plugins: Map<WasmPluginConfig, Plugin>;
+}
+
+/** The downstream side of a connection, as the terminal filter sees it (writes pass the network filters). */
+export interface Downstream {
+  readonly id: number;
+  readonly worker: number;
+  readonly properties: Record<string, PropertyValue>;
+  write(data: Uint8Array): void;
+  /** half-close toward the client after pending writes */
+  end(): void;
+  /** drop the connection (a stream reset on HTTP/1.1) */
+  destroy(): void;
+  readonly destroyed: boolean;
+}
+
+/** A terminal network filter (HCM or tcp_proxy) on one connection. */
+export interface TerminalFilter {
+  onData(data: Buffer): void;
+  /** the client half-closed */
+  onEnd(): void;
+  /** the connection is gone (closed or reset) */
+  onClose(): void;
+}

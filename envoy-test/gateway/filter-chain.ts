@@ -1,0 +1,205 @@
+// HTTP filter chain iteration as Envoy's FilterManager does it (source/common/http/filter_manager.cc):
+// decoder filters in config order, encoder filters in reverse; a filter that does not return
+// Continue pauses the filters after it until it calls continue (proxy_continue_stream); data that
+// reaches a paused filter is buffered there and handed to it again, whole, on the next call.
+import { FilterDataStatus, FilterHeadersStatus, StreamType } from "../host/index.ts";
+import type { HeaderList, HttpStream, LocalResponse, Plugin, PropertyValue } from "../host/index.ts";
+
+export interface ChainSink {
+  /** all decoder filters passed the request headers */
+  onRequestHeaders(headers: HeaderList, endOfStream: boolean): void;
+  onRequestData(data: Uint8Array, endOfStream: boolean): void;
+  onResponseHeaders(headers: HeaderList, endOfStream: boolean): void;
+  onResponseData(data: Uint8Array, endOfStream: boolean): void;
+  /** a filter sent a local reply (proxy_send_local_response) */
+  onLocalReply(r: LocalResponse): void;
+  /** a filter closed the stream (proxy_close_stream): Envoy resets it */
+  onReset(): void;
+}
+
+interface Slot {
+  stream: HttpStream;
+  reqData: Uint8Array | null; reqEos: boolean;
+  resData: Uint8Array | null; resEos: boolean;
+}
+
+const EMPTY = new Uint8Array(0);
+const concat = (a: Uint8Array | null, b: Uint8Array): Uint8Array => (a && a.length ? Buffer.concat([a, b]) : b);
+
+export class FilterChain {
+  private readonly slots: Slot[] = [];
+  /** index of the decoder filter whose headers call paused iteration, or -1 */
+  private reqHeadersPausedAt = -1;
+  private resHeadersPausedAt = -1;
+  private reqHeadersDone = false;
+  private resHeadersDone = false;
+  private queuedReq: { data: Uint8Array; eos: boolean }[] = [];
+  private queuedRes: { data: Uint8Array; eos: boolean }[] = [];
+  private inCall = 0;
+  private handledLocal: LocalResponse | null = null;
+  stopped = false;     // a local reply or reset ended filter processing
+  private completed = false;
+
+  constructor(plugins: Plugin[], worker: number, properties: Record<string, PropertyValue>, private readonly sink: ChainSink) {
+    for (const p of plugins) {
+      const slot: Slot = { stream: null as unknown as HttpStream, reqData: null, reqEos: false, resData: null, resEos: false };
+      const index = this.slots.length;
+      slot.stream = p.createHttpStream({
+        worker: worker % Math.max(1, p.workers.length || 1), properties,
+        events: {
+          onContinue: (type) => this.onContinue(index, type),
+          onClose: () => { if (!this.inCall) this.reset(); },
+          onLocalResponse: (r) => { if (!this.inCall) this.localReply(r); },
+        },
+      });
+      this.slots.push(slot);
+    }
+  }
+
+  get size(): number { return this.slots.length; }
+
+  /** Runs one filter callback; afterwards applies a local reply or close the filter made inside it. */
+  private call<T>(slot: Slot, fn: () => T): T | null {
+    this.inCall++;
+    let r: T;
+    try { r = fn(); } finally { this.inCall--; }
+    const s = slot.stream;
+    if (s.localResponse && s.localResponse !== this.handledLocal) { this.localReply(s.localResponse); return null; }
+    if (s.closed) { this.reset(); return null; }
+    return r;
+  }
+
+  private localReply(r: LocalResponse): void {
+    if (this.handledLocal === r || this.completed) return;
+    this.handledLocal = r;
+    this.stopped = true;
+    this.sink.onLocalReply(r);
+  }
+
+  private reset(): void {
+    if (this.completed) return;
+    this.stopped = true;
+    this.sink.onReset();
+  }
+
+  decodeHeaders(headers: HeaderList, eos: boolean, from = 0): void {
+    let h = headers;
+    for (let i = from; i < this.slots.length; i++) {
+      if (this.stopped) return;
+      const slot = this.slots[i];
+      const st = this.call(slot, () => slot.stream.callOnRequestHeaders(h, eos));
+      if (st === null) return;
+      h = slot.stream.requestHeaders;
+      if (st !== FilterHeadersStatus.Continue && st !== FilterHeadersStatus.ContinueAndEndStream) {
+        this.reqHeadersPausedAt = i;
+        this.pendingReqHeaders = { h, eos };
+        return;
+      }
+    }
+    this.reqHeadersDone = true;
+    this.sink.onRequestHeaders(h, eos);
+    const q = this.queuedReq; this.queuedReq = [];
+    for (const d of q) this.decodeData(d.data, d.eos);
+  }
+  private pendingReqHeaders: { h: HeaderList; eos: boolean } | null = null;
+  private pendingResHeaders: { h: HeaderList; eos: boolean } | null = null;
+
+  decodeData(data: Uint8Array, eos: boolean, from = 0): void {
+    if (!this.reqHeadersDone) { this.queuedReq.push({ data, eos }); return; }
+    let d = data;
+    for (let i = from; i < this.slots.length; i++) {
+      if (this.stopped) return;
+      const slot = this.slots[i];
+      const input = concat(slot.reqData, d);
+      slot.reqData = null;
+      const st = this.call(slot, () => slot.stream.callOnRequestBody(input, eos));
+      if (st === null) return;
+      if (st !== FilterDataStatus.Continue) { slot.reqData = slot.stream.requestBody; slot.reqEos = eos; return; }
+      d = slot.stream.requestBody;
+    }
+    if (!this.stopped) this.sink.onRequestData(d, eos);
+  }
+
+  encodeHeaders(headers: HeaderList, eos: boolean, from = this.slots.length - 1): void {
+    let h = headers;
+    for (let i = from; i >= 0; i--) {
+      if (this.stopped) return;
+      const slot = this.slots[i];
+      const st = this.call(slot, () => slot.stream.callOnResponseHeaders(h, eos));
+      if (st === null) return;
+      h = slot.stream.responseHeaders;
+      if (st !== FilterHeadersStatus.Continue && st !== FilterHeadersStatus.ContinueAndEndStream) {
+        this.resHeadersPausedAt = i;
+        this.pendingResHeaders = { h, eos };
+        return;
+      }
+    }
+    this.resHeadersDone = true;
+    this.sink.onResponseHeaders(h, eos);
+    const q = this.queuedRes; this.queuedRes = [];
+    for (const d of q) this.encodeData(d.data, d.eos);
+  }
+
+  encodeData(data: Uint8Array, eos: boolean, from = this.slots.length - 1): void {
+    if (!this.resHeadersDone) { this.queuedRes.push({ data, eos }); return; }
+    let d = data;
+    for (let i = from; i >= 0; i--) {
+      if (this.stopped) return;
+      const slot = this.slots[i];
+      const input = concat(slot.resData, d);
+      slot.resData = null;
+      const st = this.call(slot, () => slot.stream.callOnResponseBody(input, eos));
+      if (st === null) return;
+      if (st !== FilterDataStatus.Continue) { slot.resData = slot.stream.responseBody; slot.resEos = eos; return; }
+      d = slot.stream.responseBody;
+    }
+    if (!this.stopped) this.sink.onResponseData(d, eos);
+  }
+
+  /** Local replies from the gateway (404, 503, ...) pass the encoder filters like any response. */
+  encodeLocalReply(headers: HeaderList, body: Uint8Array): void {
+    this.stopped = false; // the encoder path runs even after a decoder filter stopped the request
+    this.resHeadersDone = false;
+    this.queuedRes = [];
+    this.encodeHeaders(headers, body.length === 0);
+    if (body.length) this.encodeData(body, true);
+  }
+
+  private onContinue(index: number, type: StreamType): void {
+    if (this.stopped || this.completed) return;
+    const slot = this.slots[index];
+    if (type === StreamType.HttpRequest) {
+      if (this.reqHeadersPausedAt === index && this.pendingReqHeaders) {
+        const p = this.pendingReqHeaders;
+        this.reqHeadersPausedAt = -1; this.pendingReqHeaders = null;
+        this.decodeHeaders(slot.stream.requestHeaders ?? p.h, p.eos, index + 1);
+      } else if (slot.reqData) {
+        const d = slot.stream.requestBody; const eos = slot.reqEos;
+        slot.reqData = null;
+        this.decodeData(d, eos, index + 1);
+      }
+    } else if (type === StreamType.HttpResponse) {
+      if (this.resHeadersPausedAt === index && this.pendingResHeaders) {
+        const p = this.pendingResHeaders;
+        this.resHeadersPausedAt = -1; this.pendingResHeaders = null;
+        this.encodeHeaders(slot.stream.responseHeaders ?? p.h, p.eos, index - 1);
+      } else if (slot.resData) {
+        const d = slot.stream.responseBody; const eos = slot.resEos;
+        slot.resData = null;
+        this.encodeData(d, eos, index - 1);
+      }
+    }
+  }
+
+  /** proxy_on_done, proxy_on_log, proxy_on_delete on every filter, once. */
+  complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    this.stopped = true;
+    for (const s of this.slots) {
+      try { s.stream.complete(); } catch { /* a trapped VM already reported itself */ }
+    }
+  }
+}
+
+export { EMPTY };

@@ -1,0 +1,151 @@
+// The local gateway: runs an Envoy v3 bootstrap (the subset in docs/gateway.md) on real sockets,
+// with the Wasm filters in envoy-test/host. One Host per gateway, one Plugin per configured wasm
+// filter with `workers` VMs each (Envoy: one VM per worker thread).
+import { Host, RealClock } from "../host/index.ts";
+import type { Plugin, Stats } from "../host/index.ts";
+import { AdminServer } from "./admin.ts";
+import { loadBootstrapFile, parseBootstrap } from "./bootstrap.ts";
+import { ClusterCallouts } from "./callouts.ts";
+import { Cluster } from "./cluster.ts";
+import type { BootstrapConfig, SocketAddress, WasmPluginConfig } from "./config-model.ts";
+import type { GatewayContext, GatewayLog } from "./context.ts";
+import { DrainManager, type DrainStrategy } from "./drain.ts";
+import { Listener } from "./listener.ts";
+
+export { ConfigError } from "./yaml-reader.ts";
+export { parseBootstrap, loadBootstrapFile } from "./bootstrap.ts";
+export type { BootstrapConfig } from "./config-model.ts";
+
+export interface GatewayOptions {
+  configPath?: string;
+  config?: object;
+  /** worker VMs per wasm filter and the number of connection "workers" (default 2) */
+  workers?: number;
+  log?: GatewayLog;
+  /** Envoy --drain-time-s (default 600) */
+  drainTimeS?: number;
+  /** Envoy --drain-strategy (default gradual) */
+  drainStrategy?: DrainStrategy;
+}
+
+export class Gateway {
+  private closed = false;
+  constructor(
+    readonly host: Host,
+    readonly config: BootstrapConfig,
+    private readonly listeners: Listener[],
+    private admin: AdminServer | null,
+    readonly clusters: Map<string, Cluster>,
+    readonly plugins: Map<WasmPluginConfig, Plugin>,
+    readonly drain: DrainManager,
+  ) {}
+
+  /** @internal set once the admin listener is up */
+  attachAdmin(a: AdminServer): void { this.admin = a; }
+
+  /** The stats store the admin interface shows (shared with the Wasm VMs). */
+  get stats(): Stats { return this.host.stats; }
+
+  listenerAddress(name: string): SocketAddress {
+    const l = this.listeners.find((x) => x.config.name === name);
+    if (!l) throw new Error(`gateway: no listener named "${name}" (listeners: ${this.listeners.map((x) => x.config.name).join(", ")})`);
+    return l.address();
+  }
+
+  adminAddress(): SocketAddress {
+    const a = this.admin?.address();
+    if (!a) throw new Error("gateway: the bootstrap has no admin section");
+    return a;
+  }
+
+  /** Stops every listener (Envoy stopListeners), as /drain_listeners does. */
+  stopListeners(): void {
+    for (const l of this.listeners) {
+      if (l.stopped) continue;
+      l.stop();
+      this.stats.counter("listener_manager.listener_stopped").inc();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.drain.close();
+    await Promise.all(this.listeners.map((l) => l.close()));
+    await this.admin?.close();
+    for (const c of this.clusters.values()) c.close();
+    for (const p of this.plugins.values()) {
+      try { p.shutdown(); } catch { /* not loaded or already failed */ }
+    }
+  }
+}
+
+const defaultLog: GatewayLog = (level, msg) => {
+  if (level === "warn" || level === "error") console.error(`[gateway] ${level}: ${msg}`);
+};
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  if (!opts.configPath && !opts.config) throw new Error("startGateway: pass configPath or config");
+  const config = opts.configPath ? loadBootstrapFile(opts.configPath) : parseBootstrap(opts.config);
+  const workers = opts.workers ?? 2;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`startGateway: workers must be an integer >= 1, got ${workers}`);
+  const log = opts.log ?? defaultLog;
+  const clusters = new Map<string, Cluster>();
+  const host = new Host({
+    clock: new RealClock(),
+    callouts: new ClusterCallouts(clusters),
+    clusters: config.clusters.map((c) => c.name),
+  });
+  const stats = host.stats;
+  const drain = new DrainManager(stats, (opts.drainTimeS ?? 600) * 1000, opts.drainStrategy ?? "gradual");
+  for (const c of config.clusters) clusters.set(c.name, new Cluster(c, stats, log));
+  const plugins = new Map<WasmPluginConfig, Plugin>();
+  const listeners = config.listeners.map((l) => new Listener(l, { stats, clusters, drain, log, plugins } satisfies GatewayContext, workers));
+  let admin: AdminServer | null = null;
+  const gateway = new Gateway(host, config, listeners, null, clusters, plugins, drain);
+  try {
+    for (const l of config.listeners) {
+      for (const f of l.filters) {
+        const list = f.kind === "wasm" ? [{ plugin: f.plugin, kind: "network" as const }]
+          : f.kind === "hcm" ? f.hcm.httpFilters.flatMap((h) => (h.kind === "wasm" ? [{ plugin: h.plugin, kind: "http" as const }] : [])) : [];
+        for (const { plugin: pc, kind } of list) {
+          try {
+            plugins.set(pc, await host.loadPlugin({
+              wasm: pc.filename, rootId: pc.rootId, vmId: pc.vmId, name: pc.name, configuration: pc.configuration,
+              vmConfiguration: pc.vmConfiguration, workers, failOpen: pc.failOpen, kind,
+            }));
+          } catch (e) {
+            throw new Error(`${pc.path}: wasm filter ${pc.name || pc.rootId} (${pc.filename}) failed to load: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+    for (const c of clusters.values()) await c.start();
+    for (const l of listeners) await l.start();
+    stats.gauge("listener_manager.total_listeners_active").set(listeners.length);
+    // Only listener removal over LDS moves total_listeners_draining (listener_manager_impl.cc
+    // drainListener); static listeners never drain this way, so it stays 0 here, as in Envoy.
+    stats.gauge("listener_manager.total_listeners_draining").set(0);
+    stats.gauge("listener_manager.total_listeners_warming").set(0);
+    stats.counter("listener_manager.listener_stopped");
+    stats.gauge("listener_manager.workers_started").set(1);
+    if (config.admin) {
+      admin = new AdminServer({
+        stats, statsTags: config.statsTags, clusters, listeners, drain,
+        drainListeners: (graceful) => {
+          // listeners_handler.cc handlerDrainListeners: graceful keeps accepting for the drain
+          // time, then stops the listeners; otherwise they stop now. Both start the drain sequence.
+          if (graceful) drain.startDrainSequence(() => gateway.stopListeners());
+          else { drain.startDrainSequence(() => {}); gateway.stopListeners(); }
+        },
+      });
+      await admin.start(config.admin);
+      gateway.attachAdmin(admin);
+    }
+  } catch (e) {
+    await gateway.close().catch(() => {});
+    await admin?.close().catch(() => {});
+    throw e;
+  }
+  return gateway;
+}
