@@ -5,15 +5,23 @@
 // error naming the key path ("routes[2].cluster: expected string, got number").
 // Pure code: no hostcall, so the as-pect specs run it directly.
 
+import { i64s, u32s } from "./fmt";
+
 export enum JsonKind { Null, Bool, Number, String, Array, Object }
 
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;
-  numberValue: f64 = 0;
   /** True when the number was written without fraction or exponent and fits an i64. */
   isInteger: bool = false;
   intValue: i64 = 0;
+  /** A number as f64 (computed from its text by hand: AssemblyScript's parseFloat, strtod,
+   *  would add about 4 KiB to every filter). Exact for integers below 2^53 and for the short
+   *  decimals configs use; very long mantissas or large exponents may differ in the last ulp. */
+  toF64(): f64 { return decimalToF64(this.text); }
+
+  /** A number's source text (for messages, and exact decimal handling by the caller). */
+  text: string = "";
   stringValue: string = "";
   items: JsonValue[] = [];
   keys: string[] = [];
@@ -60,201 +68,198 @@ export function lastJsonError(): string | null { return jsonError; }
 
 const MAX_DEPTH = 64;
 
+// Recursive-descent parser over the string's UTF-16 code units (read straight from memory:
+// this parser is linked into every filter, so it is kept small).
 class Parser {
   pos: i32 = 0;
   err: string | null = null;
-  constructor(readonly s: string) {}
+  readonly base: usize;
+  readonly len: i32;
+  constructor(readonly s: string) {
+    this.base = changetype<usize>(s);
+    this.len = s.length;
+  }
+
+  /** The code unit at pos, or -1 at the end. */
+  @inline peek(): i32 {
+    return this.pos < this.len ? <i32>load<u16>(this.base + (<usize>this.pos << 1)) : -1;
+  }
 
   fail(msg: string): JsonValue | null {
-    if (this.err === null) this.err = "offset " + this.pos.toString() + ": " + msg;
+    if (this.err === null) this.err = "offset " + u32s(this.pos) + ": " + msg;
     return null;
   }
 
-  ws(): void {
-    const s = this.s;
-    while (this.pos < s.length) {
-      const c = s.charCodeAt(this.pos);
-      if (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) this.pos++;
-      else break;
-    }
+  ws(): i32 {
+    let c = this.peek();
+    while (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) { this.pos++; c = this.peek(); }
+    return c;
+  }
+
+  /** Consumes `c` after optional whitespace. */
+  eat(c: i32): bool {
+    if (this.ws() != c) return false;
+    this.pos++;
+    return true;
   }
 
   value(depth: i32): JsonValue | null {
-    if (depth > MAX_DEPTH) return this.fail("nesting deeper than " + MAX_DEPTH.toString());
-    this.ws();
-    if (this.pos >= this.s.length) return this.fail("unexpected end of input");
-    const c = this.s.charCodeAt(this.pos);
-    if (c == 0x7b) return this.object(depth);
-    if (c == 0x5b) return this.array(depth);
+    if (depth > MAX_DEPTH) return this.fail("nesting deeper than " + u32s(MAX_DEPTH));
+    const c = this.ws();
+    const v = new JsonValue();
+    if (c == 0x7b || c == 0x5b) {
+      const close = c + 2; // '}' or ']'
+      v.kind = c == 0x7b ? JsonKind.Object : JsonKind.Array;
+      this.pos++;
+      if (this.eat(close)) return v;
+      do {
+        if (v.kind == JsonKind.Object) {
+          if (this.ws() != 0x22) return this.fail("expected a string key");
+          const keyAt = this.pos;
+          const key = this.string();
+          if (key === null) return null;
+          if (v.keys.includes(key)) { this.pos = keyAt; return this.fail("duplicate key \"" + key + "\""); }
+          if (!this.eat(0x3a)) return this.fail("expected ':'");
+          v.keys.push(key);
+        }
+        const item = this.value(depth + 1);
+        if (item === null) return null;
+        v.items.push(item);
+      } while (this.eat(0x2c));
+      if (!this.eat(close)) return this.fail("expected ',' or '" + String.fromCharCode(close) + "'");
+      return v;
+    }
     if (c == 0x22) {
       const str = this.string();
       if (str === null) return null;
-      const v = new JsonValue();
       v.kind = JsonKind.String;
       v.stringValue = str;
       return v;
     }
-    if (c == 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-    if (this.word("true")) { const v = new JsonValue(); v.kind = JsonKind.Bool; v.boolValue = true; return v; }
-    if (this.word("false")) { const v = new JsonValue(); v.kind = JsonKind.Bool; return v; }
-    if (this.word("null")) return new JsonValue();
-    return this.fail("unexpected character '" + String.fromCharCode(c) + "'");
+    if (c == 0x2d || isDigit(c)) return this.number(v);
+    if (this.word("true")) { v.kind = JsonKind.Bool; v.boolValue = true; return v; }
+    if (this.word("false")) { v.kind = JsonKind.Bool; return v; }
+    if (this.word("null")) return v;
+    return this.fail(c < 0 ? "unexpected end of input" : "unexpected character");
   }
 
   word(w: string): bool {
-    if (this.s.substr(this.pos, w.length) == w) { this.pos += w.length; return true; }
-    return false;
+    if (this.s.substr(this.pos, w.length) != w) return false;
+    this.pos += w.length;
+    return true;
   }
 
-  object(depth: i32): JsonValue | null {
-    const v = new JsonValue();
-    v.kind = JsonKind.Object;
-    this.pos++;
-    this.ws();
-    if (this.pos < this.s.length && this.s.charCodeAt(this.pos) == 0x7d) { this.pos++; return v; }
-    while (true) {
-      this.ws();
-      if (this.pos >= this.s.length || this.s.charCodeAt(this.pos) != 0x22) return this.fail("expected '\"' to start an object key");
-      const keyAt = this.pos;
-      const key = this.string();
-      if (key === null) return null;
-      for (let i = 0; i < v.keys.length; i++) {
-        if (unchecked(v.keys[i]) == key) { this.pos = keyAt; return this.fail("duplicate key \"" + key + "\""); }
-      }
-      this.ws();
-      if (this.pos >= this.s.length || this.s.charCodeAt(this.pos) != 0x3a) return this.fail("expected ':' after object key");
-      this.pos++;
-      const item = this.value(depth + 1);
-      if (item === null) return null;
-      v.keys.push(key);
-      v.items.push(item);
-      this.ws();
-      if (this.pos >= this.s.length) return this.fail("unexpected end of input in object");
-      const c = this.s.charCodeAt(this.pos++);
-      if (c == 0x7d) return v;
-      if (c != 0x2c) { this.pos--; return this.fail("expected ',' or '}' in object"); }
-    }
-  }
-
-  array(depth: i32): JsonValue | null {
-    const v = new JsonValue();
-    v.kind = JsonKind.Array;
-    this.pos++;
-    this.ws();
-    if (this.pos < this.s.length && this.s.charCodeAt(this.pos) == 0x5d) { this.pos++; return v; }
-    while (true) {
-      const item = this.value(depth + 1);
-      if (item === null) return null;
-      v.items.push(item);
-      this.ws();
-      if (this.pos >= this.s.length) return this.fail("unexpected end of input in array");
-      const c = this.s.charCodeAt(this.pos++);
-      if (c == 0x5d) return v;
-      if (c != 0x2c) { this.pos--; return this.fail("expected ',' or ']' in array"); }
-    }
-  }
-
-  hex4(): i32 {
-    if (this.pos + 4 > this.s.length) return -1;
-    let n = 0;
-    for (let i = 0; i < 4; i++) {
-      const c = this.s.charCodeAt(this.pos + i);
-      let d: i32;
-      if (c >= 0x30 && c <= 0x39) d = c - 0x30;
-      else if (c >= 0x61 && c <= 0x66) d = c - 0x57;
-      else if (c >= 0x41 && c <= 0x46) d = c - 0x37;
-      else return -1;
-      n = (n << 4) | d;
-    }
-    this.pos += 4;
-    return n;
+  digits(): i32 {
+    const from = this.pos;
+    while (isDigit(this.peek())) this.pos++;
+    return this.pos - from;
   }
 
   string(): string | null {
-    const s = this.s;
     this.pos++;
     let out = "";
-    let runStart = this.pos;
+    let run = this.pos;
     while (true) {
-      if (this.pos >= s.length) { this.fail("unterminated string"); return null; }
-      const c = s.charCodeAt(this.pos);
-      if (c == 0x22) {
-        out += s.substring(runStart, this.pos);
-        this.pos++;
-        return out;
-      }
-      if (c < 0x20) { this.fail("control character in string"); return null; }
+      const c = this.peek();
+      if (c < 0x20) { this.fail(c < 0 ? "unterminated string" : "control character in string"); return null; }
+      if (c == 0x22) { out += this.s.substring(run, this.pos++); return out; }
       if (c != 0x5c) { this.pos++; continue; }
-      out += s.substring(runStart, this.pos);
+      out += this.s.substring(run, this.pos++);
+      const e = this.peek();
       this.pos++;
-      if (this.pos >= s.length) { this.fail("unterminated string"); return null; }
-      const e = s.charCodeAt(this.pos++);
-      if (e == 0x22) out += "\"";
-      else if (e == 0x5c) out += "\\";
-      else if (e == 0x2f) out += "/";
-      else if (e == 0x62) out += "\b";
-      else if (e == 0x66) out += "\f";
-      else if (e == 0x6e) out += "\n";
-      else if (e == 0x72) out += "\r";
-      else if (e == 0x74) out += "\t";
+      let ch = -1;
+      if (e == 0x22 || e == 0x5c || e == 0x2f) ch = e;
+      else if (e == 0x62) ch = 8;
+      else if (e == 0x66) ch = 12;
+      else if (e == 0x6e) ch = 10;
+      else if (e == 0x72) ch = 13;
+      else if (e == 0x74) ch = 9;
       else if (e == 0x75) {
-        const u = this.hex4();
-        if (u < 0) { this.fail("bad \\u escape"); return null; }
-        out += String.fromCharCode(u);
-      } else { this.pos--; this.fail("bad escape '\\" + String.fromCharCode(e) + "'"); return null; }
-      runStart = this.pos;
+        ch = 0;
+        for (let i = 0; i < 4; i++) {
+          const h = this.peek() | 0x20;
+          const d = isDigit(h) ? h - 0x30 : h >= 0x61 && h <= 0x66 ? h - 0x57 : -1;
+          if (d < 0) { ch = -1; break; }
+          ch = (ch << 4) | d;
+          this.pos++;
+        }
+      }
+      if (ch < 0) { this.pos--; this.fail("bad escape"); return null; }
+      out += String.fromCharCode(ch);
+      run = this.pos;
     }
   }
 
-  number(): JsonValue | null {
-    const s = this.s;
+  // Number grammar checked here; integers kept exactly as i64. The f64 value is computed only
+  // when asked for (JsonValue.toF64), so filters that read integers only link no float code.
+  number(v: JsonValue): JsonValue | null {
     const start = this.pos;
+    if (this.peek() == 0x2d) this.pos++;
+    const first = this.peek();
+    const n = this.digits();
+    if (n == 0 || (first == 0x30 && n > 1)) return this.fail("bad number");
     let integral = true;
-    if (s.charCodeAt(this.pos) == 0x2d) this.pos++;
-    if (this.pos >= s.length) return this.fail("bad number");
-    let c = s.charCodeAt(this.pos);
-    if (c == 0x30) {
+    if (this.peek() == 0x2e) {
       this.pos++;
-    } else if (c >= 0x31 && c <= 0x39) {
-      while (this.pos < s.length && isDigit(s.charCodeAt(this.pos))) this.pos++;
-    } else return this.fail("bad number");
-    if (this.pos < s.length && s.charCodeAt(this.pos) == 0x2e) {
       integral = false;
-      this.pos++;
-      if (this.pos >= s.length || !isDigit(s.charCodeAt(this.pos))) return this.fail("bad number: digit expected after '.'");
-      while (this.pos < s.length && isDigit(s.charCodeAt(this.pos))) this.pos++;
+      if (this.digits() == 0) return this.fail("bad number");
     }
-    if (this.pos < s.length && (s.charCodeAt(this.pos) | 0x20) == 0x65) {
+    if ((this.peek() | 0x20) == 0x65) {
+      this.pos++;
       integral = false;
-      this.pos++;
-      if (this.pos < s.length) {
-        c = s.charCodeAt(this.pos);
-        if (c == 0x2b || c == 0x2d) this.pos++;
-      }
-      if (this.pos >= s.length || !isDigit(s.charCodeAt(this.pos))) return this.fail("bad number: digit expected in exponent");
-      while (this.pos < s.length && isDigit(s.charCodeAt(this.pos))) this.pos++;
+      const sign = this.peek();
+      if (sign == 0x2b || sign == 0x2d) this.pos++;
+      if (this.digits() == 0) return this.fail("bad number");
     }
-    const text = s.substring(start, this.pos);
-    const v = new JsonValue();
+    const text = this.s.substring(start, this.pos);
     v.kind = JsonKind.Number;
-    v.numberValue = parseFloat(text);
+    v.text = text;
     if (integral) {
-      // Exact i64 when it fits (19 digits or fewer, checked for overflow).
-      let acc: i64 = 0;
-      let ok = true;
       const neg = text.charCodeAt(0) == 0x2d;
-      for (let i = neg ? 1 : 0; i < text.length; i++) {
+      let acc: i64 = 0;
+      let i = neg ? 1 : 0;
+      for (; i < text.length; i++) {
         const d = <i64>(text.charCodeAt(i) - 0x30);
-        if (acc > (i64.MAX_VALUE - d) / 10) { ok = false; break; }
+        if (acc > (i64.MAX_VALUE - d) / 10) break;
         acc = acc * 10 + d;
       }
-      if (ok) { v.isInteger = true; v.intValue = neg ? -acc : acc; }
+      if (i == text.length) { v.isInteger = true; v.intValue = neg ? -acc : acc; }
     }
     return v;
   }
 }
 
-@inline function isDigit(c: i32): bool { return c >= 0x30 && c <= 0x39; }
+function decimalToF64(text: string): f64 {
+  const neg = text.charCodeAt(0) == 0x2d;
+  let mant: f64 = 0;
+  let scale: i32 = 0;
+  let i = neg ? 1 : 0;
+  let dot = false;
+  for (; i < text.length; i++) {
+    const c = <i32>text.charCodeAt(i);
+    if (c == 0x2e) { dot = true; continue; }
+    if (!isDigit(c)) break;
+    mant = mant * 10 + <f64>(c - 0x30);
+    if (dot) scale--;
+  }
+  if (i < text.length) {
+    let eneg = false;
+    let e: i32 = 0;
+    for (i++; i < text.length; i++) {
+      const c = <i32>text.charCodeAt(i);
+      if (c == 0x2d) eneg = true;
+      else if (c != 0x2b) e = min(e * 10 + c - 0x30, 400);
+    }
+    scale += eneg ? -e : e;
+  }
+  // Dividing by an exact power of ten rounds once, where repeated division would drift.
+  let p: f64 = 1;
+  if (scale > 0) { for (; scale > 0; scale--) p *= 10; mant *= p; }
+  else if (scale < 0) { for (; scale < 0; scale++) p *= 10; mant /= p; }
+  return neg ? -mant : mant;
+}
+
+@inline function isDigit(c: i32): bool { return <u32>(c - 0x30) < 10; }
 
 /** Parses RFC 8259 JSON; null on error, with lastJsonError() naming the offset and problem. */
 export function parseJson(text: string): JsonValue | null {
@@ -262,8 +267,7 @@ export function parseJson(text: string): JsonValue | null {
   jsonError = null;
   const v = p.value(0);
   if (v === null) { jsonError = p.err; return null; }
-  p.ws();
-  if (p.pos != text.length) { p.fail("unexpected text after the JSON value"); jsonError = p.err; return null; }
+  if (p.ws() >= 0) { p.fail("unexpected text after the value"); jsonError = p.err; return null; }
   return v;
 }
 
@@ -333,9 +337,9 @@ export class ConfigReader {
     const v = this.member(key, required);
     if (v === null) return def;
     if (!v.isNumber()) { this.typeError(key, "integer", v); return def; }
-    if (!v.isInteger) { this.fail(this.keyPath(key), "expected integer, got " + v.numberValue.toString()); return def; }
+    if (!v.isInteger) { this.fail(this.keyPath(key), "expected integer, got " + v.text); return def; }
     if (v.intValue < min || v.intValue > max) {
-      this.fail(this.keyPath(key), "must be between " + min.toString() + " and " + max.toString() + ", got " + v.intValue.toString());
+      this.fail(this.keyPath(key), "must be between " + i64s(min) + " and " + i64s(max) + ", got " + v.text);
       return def;
     }
     return v.intValue;
@@ -346,7 +350,7 @@ export class ConfigReader {
     const v = this.member(key, required);
     if (v === null) return def;
     if (!v.isNumber()) { this.typeError(key, "number", v); return def; }
-    return v.numberValue;
+    return v.toF64();
   }
 
   /** A boolean member (def when absent and not required). */
@@ -376,7 +380,7 @@ export class ConfigReader {
   /** A reader for item `index` of array `key` (path "key[index]"); records an error and returns
    *  null when the item is not an object. */
   element(key: string, index: i32, item: JsonValue): ConfigReader | null {
-    const where = this.keyPath(key) + "[" + index.toString() + "]";
+    const where = this.keyPath(key) + "[" + u32s(index) + "]";
     if (!item.isObject()) { this.fail(where, "expected object, got " + item.kindName()); return null; }
     return this.child(item, where);
   }
@@ -384,7 +388,7 @@ export class ConfigReader {
   /** A string item of array `key` (records an error naming "key[index]" when not a string). */
   elementString(key: string, index: i32, item: JsonValue): string {
     if (!item.isString()) {
-      this.fail(this.keyPath(key) + "[" + index.toString() + "]", "expected string, got " + item.kindName());
+      this.fail(this.keyPath(key) + "[" + u32s(index) + "]", "expected string, got " + item.kindName());
       return "";
     }
     return item.stringValue;

@@ -13,7 +13,13 @@ import { HttpCallHandler, makeHttpCall } from "./http-call";
 import { pluginConfiguration as pluginConfigurationBuffer, vmConfiguration as vmConfigurationBuffer } from "./buffers";
 import { setTickPeriod as setTickPeriodRaw } from "./timers";
 
+/** @internal What a context is, so the dispatcher keeps one id -> context table. */
+export const enum ContextKind { Root = 0, Http = 1, Tcp = 2 }
+
 export abstract class BaseContext {
+  /** @internal */
+  kind: ContextKind = ContextKind.Root;
+
   constructor(readonly contextId: u32) {}
 
   /** Sends an HTTP request to `cluster` (headers must include :method, :path, :authority);
@@ -74,7 +80,7 @@ export class RootContext extends BaseContext {
 }
 
 export class HttpContext extends BaseContext {
-  constructor(contextId: u32, readonly root: RootContext) { super(contextId); }
+  constructor(contextId: u32, readonly root: RootContext) { super(contextId); this.kind = ContextKind.Http; }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus { return FilterHeadersStatus.Continue; }
   onRequestBody(bodySize: usize, endOfStream: bool): FilterDataStatus { return FilterDataStatus.Continue; }
@@ -89,7 +95,7 @@ export class HttpContext extends BaseContext {
 }
 
 export class TcpContext extends BaseContext {
-  constructor(contextId: u32, readonly root: RootContext) { super(contextId); }
+  constructor(contextId: u32, readonly root: RootContext) { super(contextId); this.kind = ContextKind.Tcp; }
 
   onNewConnection(): FilterStatus { return FilterStatus.Continue; }
   /** Bytes from the client (read/modify downstreamData). */

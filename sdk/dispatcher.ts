@@ -1,13 +1,14 @@
 // Routes each proxy_on_* callback to its context. Context ids are the host's (Envoy numbers
-// root and stream contexts from one counter per VM). Every entry point brackets its work with
-// enter()/leave() so garbage is collected only at the outermost exit (see gc.ts).
-import { BaseContext, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
+// root and stream contexts from one counter per VM, so one table holds every kind). Every entry
+// point brackets its work with enter()/leave() so garbage is collected only at the outermost
+// exit (see gc.ts).
+import { dropPendingOf } from "./callouts";
+import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
 import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType } from "./enums";
+import { u32s } from "./fmt";
 import { enter, leave, noteDelete } from "./gc";
-import {
-  deliverGrpcClose, deliverGrpcInitialMetadata, deliverGrpcReceive, deliverGrpcTrailingMetadata, dropGrpcOf,
-} from "./grpc";
-import { deliverHttpCallResponse, dropHttpCallsOf } from "./http-call";
+import { deliverGrpcClose, deliverGrpcInitialMetadata, deliverGrpcReceive, deliverGrpcTrailingMetadata } from "./grpc";
+import { deliverHttpCallResponse } from "./http-call";
 import { logError, refreshLogLevel } from "./log";
 import { getPropertyString } from "./properties";
 
@@ -16,12 +17,11 @@ class Registration {
 }
 
 const registrations = new Array<Registration>();
-const roots = new Map<u32, RootContext>();
-const https = new Map<u32, HttpContext>();
-const tcps = new Map<u32, TcpContext>();
+const contexts = new Map<u32, BaseContext>();
 
 /** Registers the factory for plugins whose root_id is `rootId` ("" for Envoy's default root id).
- *  Several root ids may share one module. Call from top-level code. */
+ *  Several root ids may share one module; registering an id again replaces its factory.
+ *  Call from top-level code (it runs in _initialize, before Envoy creates any context). */
 export function registerRootContext(rootId: string, factory: RootContextFactory): void {
   for (let i = 0; i < registrations.length; i++) {
     if (unchecked(registrations[i]).rootId == rootId) { unchecked(registrations[i]).factory = factory; return; }
@@ -29,7 +29,6 @@ export function registerRootContext(rootId: string, factory: RootContextFactory)
   registrations.push(new Registration(rootId, factory));
 }
 
-/** The root ids registered so far, comma-separated (for error messages). */
 function registeredIds(): string {
   let s = "";
   for (let i = 0; i < registrations.length; i++) {
@@ -42,23 +41,35 @@ function registeredIds(): string {
 /** Root context for a root id nobody registered: it fails configuration, naming the problem. */
 class UnknownRootContext extends RootContext {
   onConfigure(size: usize): bool {
-    logError("no root context registered for root_id \"" + this.rootId + "\" (registered: " + registeredIds() +
-      "); call registerRootContext(\"" + this.rootId + "\", factory) or fix the plugin's root_id");
+    logError("no root context registered for root_id \"" + this.rootId + "\" (registered: " + registeredIds() + ")");
     return false;
   }
 }
 
-/** The context with this id, whatever its kind (null when unknown). */
+/** The context with this id (null when unknown). Valid anywhere. */
 export function getContext(id: u32): BaseContext | null {
-  if (https.has(id)) return https.get(id);
-  if (tcps.has(id)) return tcps.get(id);
-  if (roots.has(id)) return roots.get(id);
-  return null;
+  return contexts.has(id) ? contexts.get(id) : null;
 }
 
-/** The root context with this id (null when unknown). */
+/** The root context with this id (null when unknown or not a root). */
 export function getRootContext(id: u32): RootContext | null {
-  return roots.has(id) ? roots.get(id) : null;
+  const c = getContext(id);
+  return c !== null && c.kind == ContextKind.Root ? changetype<RootContext>(c) : null;
+}
+
+/** Number of live contexts of all kinds (tests, leak checks). */
+export function liveContexts(): i32 {
+  return contexts.size;
+}
+
+@inline function http(id: u32): HttpContext | null {
+  const c = getContext(id);
+  return c !== null && c.kind == ContextKind.Http ? changetype<HttpContext>(c) : null;
+}
+
+@inline function tcp(id: u32): TcpContext | null {
+  const c = getContext(id);
+  return c !== null && c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : null;
 }
 
 export function onContextCreate(id: u32, parentId: u32): void {
@@ -69,6 +80,7 @@ export function onContextCreate(id: u32, parentId: u32): void {
 }
 
 function createRoot(id: u32): void {
+  // Envoy answers plugin_root_id with the PluginConfig's root_id (context.cc, PLUGIN_ROOT_ID).
   const rootId = getPropertyString(["plugin_root_id"]);
   const name = rootId === null ? "" : rootId;
   let root: RootContext | null = null;
@@ -78,20 +90,20 @@ function createRoot(id: u32): void {
   }
   if (root === null) root = new UnknownRootContext(id);
   root.rootId = name;
-  roots.set(id, root);
+  contexts.set(id, root);
 }
 
 function createStream(id: u32, parentId: u32): void {
-  if (!roots.has(parentId)) {
-    logError("context " + id.toString() + ": parent root context " + parentId.toString() + " does not exist");
+  const root = getRootContext(parentId);
+  if (root === null) {
+    logError("context " + u32s(id) + ": parent root context " + u32s(parentId) + " does not exist");
     return;
   }
-  const root = roots.get(parentId);
-  const http = root.newHttpContext(id);
-  if (http !== null) { https.set(id, http); return; }
-  const tcp = root.newTcpContext(id);
-  if (tcp !== null) { tcps.set(id, tcp); return; }
-  logError("root context \"" + root.rootId + "\" returned null from both newHttpContext and newTcpContext (context " + id.toString() + ")");
+  const h = root.newHttpContext(id);
+  if (h !== null) { contexts.set(id, h); return; }
+  const t = root.newTcpContext(id);
+  if (t !== null) { contexts.set(id, t); return; }
+  logError("root_id \"" + root.rootId + "\": newHttpContext and newTcpContext both returned null");
 }
 
 // Root callbacks
@@ -99,14 +111,16 @@ function createStream(id: u32, parentId: u32): void {
 export function onVmStart(id: u32, size: usize): bool {
   enter();
   refreshLogLevel();
-  const ok = roots.has(id) ? roots.get(id).onVmStart(size) : true;
+  const r = getRootContext(id);
+  const ok = r !== null ? r.onVmStart(size) : true;
   leave();
   return ok;
 }
 
 export function onValidateConfiguration(id: u32, size: usize): bool {
   enter();
-  const ok = roots.has(id) ? roots.get(id).onValidateConfiguration(size) : true;
+  const r = getRootContext(id);
+  const ok = r !== null ? r.onValidateConfiguration(size) : true;
   leave();
   return ok;
 }
@@ -114,9 +128,8 @@ export function onValidateConfiguration(id: u32, size: usize): bool {
 export function onConfigure(id: u32, size: usize): bool {
   enter();
   refreshLogLevel();
-  let ok = false;
-  if (roots.has(id)) ok = roots.get(id).onConfigure(size);
-  else logError("proxy_on_configure: no root context " + id.toString());
+  const r = getRootContext(id);
+  const ok = r !== null ? r.onConfigure(size) : false;
   leave();
   return ok;
 }
@@ -124,19 +137,22 @@ export function onConfigure(id: u32, size: usize): bool {
 export function onTick(id: u32): void {
   enter();
   refreshLogLevel();
-  if (roots.has(id)) roots.get(id).onTick();
+  const r = getRootContext(id);
+  if (r !== null) r.onTick();
   leave();
 }
 
 export function onQueueReady(id: u32, token: u32): void {
   enter();
-  if (roots.has(id)) roots.get(id).onQueueReady(token);
+  const r = getRootContext(id);
+  if (r !== null) r.onQueueReady(token);
   leave();
 }
 
 export function onForeignFunction(id: u32, functionId: u32, size: usize): void {
   enter();
-  if (roots.has(id)) roots.get(id).onForeignFunction(functionId, size);
+  const r = getRootContext(id);
+  if (r !== null) r.onForeignFunction(functionId, size);
   leave();
 }
 
@@ -144,42 +160,48 @@ export function onForeignFunction(id: u32, functionId: u32, size: usize): void {
 
 export function onRequestHeaders(id: u32, numHeaders: u32, endOfStream: bool): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onRequestHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onRequestHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
   leave();
   return s;
 }
 
 export function onRequestBody(id: u32, size: usize, endOfStream: bool): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onRequestBody(size, endOfStream) : FilterDataStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onRequestBody(size, endOfStream) : FilterDataStatus.Continue;
   leave();
   return s;
 }
 
 export function onRequestTrailers(id: u32, n: u32): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onRequestTrailers(n) : FilterTrailersStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onRequestTrailers(n) : FilterTrailersStatus.Continue;
   leave();
   return s;
 }
 
 export function onResponseHeaders(id: u32, numHeaders: u32, endOfStream: bool): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onResponseHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onResponseHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
   leave();
   return s;
 }
 
 export function onResponseBody(id: u32, size: usize, endOfStream: bool): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onResponseBody(size, endOfStream) : FilterDataStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onResponseBody(size, endOfStream) : FilterDataStatus.Continue;
   leave();
   return s;
 }
 
 export function onResponseTrailers(id: u32, n: u32): u32 {
   enter();
-  const s = https.has(id) ? https.get(id).onResponseTrailers(n) : FilterTrailersStatus.Continue;
+  const c = http(id);
+  const s = c !== null ? c.onResponseTrailers(n) : FilterTrailersStatus.Continue;
   leave();
   return s;
 }
@@ -188,38 +210,43 @@ export function onResponseTrailers(id: u32, n: u32): u32 {
 
 export function onNewConnection(id: u32): u32 {
   enter();
-  const s = tcps.has(id) ? tcps.get(id).onNewConnection() : FilterStatus.Continue;
+  const c = tcp(id);
+  const s = c !== null ? c.onNewConnection() : FilterStatus.Continue;
   leave();
   return s;
 }
 
 export function onDownstreamData(id: u32, size: usize, endOfStream: bool): u32 {
   enter();
-  const s = tcps.has(id) ? tcps.get(id).onDownstreamData(size, endOfStream) : FilterStatus.Continue;
+  const c = tcp(id);
+  const s = c !== null ? c.onDownstreamData(size, endOfStream) : FilterStatus.Continue;
   leave();
   return s;
 }
 
 export function onUpstreamData(id: u32, size: usize, endOfStream: bool): u32 {
   enter();
-  const s = tcps.has(id) ? tcps.get(id).onUpstreamData(size, endOfStream) : FilterStatus.Continue;
+  const c = tcp(id);
+  const s = c !== null ? c.onUpstreamData(size, endOfStream) : FilterStatus.Continue;
   leave();
   return s;
 }
 
 export function onDownstreamConnectionClose(id: u32, peer: u32): void {
   enter();
-  if (tcps.has(id)) tcps.get(id).onDownstreamConnectionClose(<PeerType>peer);
+  const c = tcp(id);
+  if (c !== null) c.onDownstreamConnectionClose(<PeerType>peer);
   leave();
 }
 
 export function onUpstreamConnectionClose(id: u32, peer: u32): void {
   enter();
-  if (tcps.has(id)) tcps.get(id).onUpstreamConnectionClose(<PeerType>peer);
+  const c = tcp(id);
+  if (c !== null) c.onUpstreamConnectionClose(<PeerType>peer);
   leave();
 }
 
-// Callouts: routed by token to the context that made them (the id Envoy passes is that context).
+// Callouts: routed by token to the context that made them (Envoy passes that context's id).
 
 export function onHttpCallResponse(id: u32, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
   enter();
@@ -255,36 +282,37 @@ export function onGrpcClose(id: u32, token: u32, status: u32): void {
 
 export function onLog(id: u32): void {
   enter();
-  if (https.has(id)) https.get(id).onLog();
-  else if (tcps.has(id)) tcps.get(id).onLog();
+  const c = getContext(id);
+  if (c !== null) {
+    if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onLog();
+    else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onLog();
+  }
   leave();
 }
 
 export function onDone(id: u32): bool {
   enter();
+  const c = getContext(id);
   let ok = true;
-  if (https.has(id)) ok = https.get(id).onDone();
-  else if (tcps.has(id)) ok = tcps.get(id).onDone();
-  else if (roots.has(id)) ok = roots.get(id).onDone();
+  if (c !== null) {
+    if (c.kind == ContextKind.Http) ok = changetype<HttpContext>(c).onDone();
+    else if (c.kind == ContextKind.Tcp) ok = changetype<TcpContext>(c).onDone();
+    else ok = changetype<RootContext>(c).onDone();
+  }
   leave();
   return ok;
 }
 
 export function onDelete(id: u32): void {
   enter();
-  let ctx: BaseContext | null = null;
-  if (https.has(id)) { const c = https.get(id); c.onDelete(); https.delete(id); ctx = c; }
-  else if (tcps.has(id)) { const c = tcps.get(id); c.onDelete(); tcps.delete(id); ctx = c; }
-  else if (roots.has(id)) { const c = roots.get(id); c.onDelete(); roots.delete(id); ctx = c; }
-  if (ctx !== null) {
-    dropHttpCallsOf(ctx);
-    dropGrpcOf(ctx);
+  const c = getContext(id);
+  if (c !== null) {
+    if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onDelete();
+    else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
+    else changetype<RootContext>(c).onDelete();
+    contexts.delete(id);
+    dropPendingOf(c);
     noteDelete();
   }
   leave();
-}
-
-/** Number of live contexts of each kind (for tests and leak checks). */
-export function liveContexts(): i32 {
-  return roots.size + https.size + tcps.size;
 }

@@ -6,6 +6,7 @@
 import {
   proxy_grpc_call, proxy_grpc_cancel, proxy_grpc_close, proxy_grpc_send, proxy_grpc_stream,
 } from "./bindings";
+import { addPending, findPending, GRPC, Pending, removePending } from "./callouts";
 import { BaseContext } from "./context";
 import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
@@ -24,14 +25,6 @@ export abstract class GrpcCallHandler {
 /** Callbacks of a gRPC stream. Send with grpcSend(token, ...); onClose ends it. */
 export abstract class GrpcStreamHandler extends GrpcCallHandler {}
 
-/** @internal */
-export class PendingGrpc {
-  constructor(public ctx: BaseContext, public handler: GrpcCallHandler, public unary: bool) {}
-}
-
-/** @internal token -> call or stream. */
-export const pendingGrpc = new Map<u32, PendingGrpc>();
-
 /** @internal See BaseContext.grpcCall. */
 export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string, method: string,
                              initialMetadata: HeaderPair[], message: ArrayBuffer, timeoutMs: u32,
@@ -47,7 +40,10 @@ export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string,
   setLastResult(r);
   if (r != WasmResult.Ok) return 0;
   const token = load<u32>(RET);
-  pendingGrpc.set(token, new PendingGrpc(ctx, handler, true));
+  const p = new Pending(ctx);
+  p.grpc = handler;
+  p.unary = true;
+  addPending(GRPC, token, p);
   return token;
 }
 
@@ -64,7 +60,9 @@ export function makeGrpcStream(ctx: BaseContext, cluster: string, service: strin
   setLastResult(r);
   if (r != WasmResult.Ok) return 0;
   const token = load<u32>(RET);
-  pendingGrpc.set(token, new PendingGrpc(ctx, handler, false));
+  const p = new Pending(ctx);
+  p.grpc = handler;
+  addPending(GRPC, token, p);
   return token;
 }
 
@@ -84,7 +82,7 @@ export function grpcClose(token: u32): WasmResult {
 
 /** Cancels a call or stream; no further callback arrives. Valid in any callback. */
 export function grpcCancel(token: u32): WasmResult {
-  pendingGrpc.delete(token);
+  removePending(GRPC, token);
   const r = proxy_grpc_cancel(token);
   setLastResult(r);
   return <WasmResult>r;
@@ -92,40 +90,28 @@ export function grpcCancel(token: u32): WasmResult {
 
 /** @internal */
 export function deliverGrpcInitialMetadata(token: u32, numHeaders: u32): void {
-  if (!pendingGrpc.has(token)) return;
-  const p = pendingGrpc.get(token);
-  p.handler.onReceiveInitialMetadata(p.ctx, token, numHeaders);
+  const p = findPending(GRPC, token);
+  if (p !== null) (p.grpc as GrpcCallHandler).onReceiveInitialMetadata(p.ctx, token, numHeaders);
 }
 
-/** @internal A unary call is over after its message. */
+/** @internal A unary call is over after its message (Envoy erases it: GrpcCallClientHandler::onSuccess). */
 export function deliverGrpcReceive(token: u32, messageSize: usize): void {
-  if (!pendingGrpc.has(token)) return;
-  const p = pendingGrpc.get(token);
-  if (p.unary) pendingGrpc.delete(token);
-  p.handler.onReceive(p.ctx, token, messageSize);
+  const p = findPending(GRPC, token);
+  if (p === null) return;
+  if (p.unary) removePending(GRPC, token);
+  (p.grpc as GrpcCallHandler).onReceive(p.ctx, token, messageSize);
 }
 
 /** @internal */
 export function deliverGrpcTrailingMetadata(token: u32, numTrailers: u32): void {
-  if (!pendingGrpc.has(token)) return;
-  const p = pendingGrpc.get(token);
-  p.handler.onReceiveTrailingMetadata(p.ctx, token, numTrailers);
+  const p = findPending(GRPC, token);
+  if (p !== null) (p.grpc as GrpcCallHandler).onReceiveTrailingMetadata(p.ctx, token, numTrailers);
 }
 
 /** @internal */
 export function deliverGrpcClose(token: u32, status: u32): void {
-  if (!pendingGrpc.has(token)) return;
-  const p = pendingGrpc.get(token);
-  pendingGrpc.delete(token);
-  p.handler.onClose(p.ctx, token, status);
-}
-
-/** @internal Forgets the calls of a deleted context. */
-export function dropGrpcOf(ctx: BaseContext): void {
-  if (pendingGrpc.size == 0) return;
-  const tokens = pendingGrpc.keys();
-  for (let i = 0; i < tokens.length; i++) {
-    const t = unchecked(tokens[i]);
-    if (pendingGrpc.get(t).ctx === ctx) pendingGrpc.delete(t);
-  }
+  const p = findPending(GRPC, token);
+  if (p === null) return;
+  removePending(GRPC, token);
+  (p.grpc as GrpcCallHandler).onClose(p.ctx, token, status);
 }

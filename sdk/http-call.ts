@@ -4,6 +4,7 @@
 // stream context can make callouts too, not only the root. A context deleted before its
 // response arrives has its callouts cancelled by Envoy (Context::onDestroy); we drop the entries.
 import { proxy_http_call } from "./bindings";
+import { addPending, findPending, HTTP, Pending, removePending } from "./callouts";
 import { BaseContext } from "./context";
 import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
@@ -17,14 +18,6 @@ export abstract class HttpCallHandler {
   abstract onResponse(ctx: BaseContext, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void;
 }
 
-/** @internal */
-export class PendingHttpCall {
-  constructor(public ctx: BaseContext, public handler: HttpCallHandler) {}
-}
-
-/** @internal token -> pending call. */
-export const pendingHttpCalls = new Map<u32, PendingHttpCall>();
-
 /** @internal See BaseContext.httpCall. */
 export function makeHttpCall(ctx: BaseContext, cluster: string, headers: HeaderPair[], body: ArrayBuffer | null,
                              trailers: HeaderPair[], timeoutMs: u32, handler: HttpCallHandler): u32 {
@@ -37,24 +30,16 @@ export function makeHttpCall(ctx: BaseContext, cluster: string, headers: HeaderP
   setLastResult(r);
   if (r != WasmResult.Ok) return 0;
   const token = load<u32>(RET);
-  pendingHttpCalls.set(token, new PendingHttpCall(ctx, handler));
+  const p = new Pending(ctx);
+  p.http = handler;
+  addPending(HTTP, token, p);
   return token;
 }
 
 /** @internal Dispatches proxy_on_http_call_response; unknown tokens are ignored. */
 export function deliverHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
-  if (!pendingHttpCalls.has(token)) return;
-  const p = pendingHttpCalls.get(token);
-  pendingHttpCalls.delete(token);
-  p.handler.onResponse(p.ctx, token, numHeaders, bodySize, numTrailers);
-}
-
-/** @internal Forgets the pending calls of a deleted context. */
-export function dropHttpCallsOf(ctx: BaseContext): void {
-  if (pendingHttpCalls.size == 0) return;
-  const tokens = pendingHttpCalls.keys();
-  for (let i = 0; i < tokens.length; i++) {
-    const t = unchecked(tokens[i]);
-    if (pendingHttpCalls.get(t).ctx === ctx) pendingHttpCalls.delete(t);
-  }
+  const p = findPending(HTTP, token);
+  if (p === null) return;
+  removePending(HTTP, token);
+  (p.http as HttpCallHandler).onResponse(p.ctx, token, numHeaders, bodySize, numTrailers);
 }

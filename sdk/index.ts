@@ -3,6 +3,7 @@
 export * from "./enums";
 export * from "./context";
 export { registerRootContext, getContext, getRootContext, liveContexts } from "./dispatcher";
+export { pendingCallouts } from "./callouts";
 export * from "./headers";
 export * from "./buffers";
 export * from "./stream";

@@ -4,6 +4,7 @@
 import { proxy_define_metric, proxy_get_metric, proxy_increment_metric, proxy_record_metric } from "./bindings";
 import { MetricType, WasmResult } from "./enums";
 import { RET, RET_U64 } from "./memory";
+import { u32s } from "./fmt";
 import { logError } from "./log";
 import { setLastResult } from "./status";
 
@@ -13,7 +14,7 @@ function defineMetric(type: MetricType, name: string): u32 {
   const r = proxy_define_metric(<u32>type, changetype<usize>(n), n.byteLength, RET);
   setLastResult(r);
   if (r != WasmResult.Ok) {
-    logError("metric \"" + name + "\": proxy_define_metric failed with " + r.toString());
+    logError("metric \"" + name + "\": proxy_define_metric failed with " + u32s(r));
     return u32.MAX_VALUE;
   }
   return load<u32>(RET);

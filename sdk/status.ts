@@ -1,6 +1,7 @@
 // The result of the last hostcall made through a wrapper whose return value cannot carry it
 // (e.g. httpCall returns 0 on failure; lastResult says why). Mirrors errno: read it right after.
 import { WasmResult } from "./enums";
+import { u32s } from "./fmt";
 
 let last: WasmResult = WasmResult.Ok;
 
@@ -32,5 +33,5 @@ export function resultName(r: WasmResult): string {
     case WasmResult.BrokenConnection: return "BrokenConnection";
     case WasmResult.Unimplemented: return "Unimplemented";
   }
-  return "WasmResult(" + (<u32>r).toString() + ")";
+  return "WasmResult(" + u32s(<u32>r) + ")";
 }

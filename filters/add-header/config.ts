@@ -1,5 +1,6 @@
 // add-header's plugin configuration: {"name": "x-powered-by", "value": "proxy-wasm-as"}.
-// Both keys required; anything else is an error naming the key.
+// Both keys required; anything else is an error naming the key. The name is used as given:
+// Envoy lower-cases header names itself (context.cc addHeaderMapValue: LowerCaseString).
 import { ConfigReader } from "../../sdk";
 
 export class AddHeaderConfig {
@@ -18,5 +19,6 @@ export function parseAddHeaderConfig(text: string): ParsedConfig {
   if (r.finish() && name.length == 0) r.fail("name", "must not be empty");
   const err = r.error;
   if (err !== null) return new ParsedConfig(null, err);
-  return new ParsedConfig(new AddHeaderConfig(name.toLowerCase(), value), null);
+  return new ParsedConfig(new AddHeaderConfig(name, value), null);
 }
+

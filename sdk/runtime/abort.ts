@@ -2,6 +2,7 @@
 // register (proxy-wasm-cpp-host src/wasm.cc: a module with an unknown import fails to load).
 // asconfig.json routes them here with "use": ["abort=sdk/runtime/abort/abort", ...].
 import { proxy_get_current_time_nanoseconds, proxy_log } from "../bindings";
+import { u32s } from "../fmt";
 
 let aborting = false;
 
@@ -12,7 +13,7 @@ export function abort(message: string | null, fileName: string | null, lineNumbe
   if (aborting) unreachable();
   aborting = true;
   let text = "abort: " + (message === null ? "(no message)" : message);
-  if (fileName !== null) text += " at " + fileName + ":" + lineNumber.toString() + ":" + columnNumber.toString();
+  if (fileName !== null) text += " at " + fileName + ":" + u32s(lineNumber) + ":" + u32s(columnNumber);
   const bytes = String.UTF8.encode(text, false);
   proxy_log(5, changetype<usize>(bytes), <usize>bytes.byteLength);
   unreachable();

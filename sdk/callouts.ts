@@ -1,0 +1,44 @@
+// Pending HTTP callouts and gRPC calls/streams: token -> (context that made it, handler).
+// One table for both kinds (one Map instantiation in the binary); Envoy numbers HTTP and gRPC
+// tokens from separate counters, so the key carries the kind in its high half.
+import { BaseContext } from "./context";
+import { GrpcCallHandler } from "./grpc";
+import { HttpCallHandler } from "./http-call";
+
+export const HTTP: u64 = 1;
+export const GRPC: u64 = 2;
+
+export class Pending {
+  http: HttpCallHandler | null = null;
+  grpc: GrpcCallHandler | null = null;
+  unary: bool = false;
+  constructor(public ctx: BaseContext) {}
+}
+
+const table = new Map<u64, Pending>();
+
+@inline function key(kind: u64, token: u32): u64 { return (kind << 32) | <u64>token; }
+
+export function addPending(kind: u64, token: u32, p: Pending): void { table.set(key(kind, token), p); }
+
+/** The entry, or null when unknown (cancelled, or its context was deleted). */
+export function findPending(kind: u64, token: u32): Pending | null {
+  const k = key(kind, token);
+  return table.has(k) ? table.get(k) : null;
+}
+
+export function removePending(kind: u64, token: u32): void { table.delete(key(kind, token)); }
+
+/** Number of calls waiting for an answer (tests, leak checks). */
+export function pendingCallouts(): i32 { return table.size; }
+
+/** Forgets every call of a deleted context: Envoy cancels them when the context goes away
+ *  (context.cc Context::onDestroy / ~Context). */
+export function dropPendingOf(ctx: BaseContext): void {
+  if (table.size == 0) return;
+  const keys = table.keys();
+  for (let i = 0; i < keys.length; i++) {
+    const k = unchecked(keys[i]);
+    if (table.get(k).ctx === ctx) table.delete(k);
+  }
+}
