@@ -90,23 +90,32 @@ export class FrameWatcher {
     if (phase == Phase.Signalled && this.signalledGeneration != drain.generation) this.phase = Phase.Watching;
 
     const signalAt = drain.signalAtMs(connectionId);
-    const closeAt = (this.phase == Phase.Signalled ? this.signalledAtMs : signalAt) + drain.graceMs;
-    if (nowMs >= closeAt) {
-      // Grace over (or the stream had no boundary for the signal until now): Close 1001.
-      if (!this.place(out, closeOkBefore, reader.atFrameBoundary(), closeFrame, true)) return out;
-      this.phase = Phase.Closed;
-      if (this.signalledGeneration != drain.generation) { out.signalled = true; this.signalledGeneration = drain.generation; }
-      else out.graceClosed = true;
-      return out;
-    }
-    if (this.phase == Phase.Watching && nowMs >= signalAt) {
+    if (this.phase == Phase.Watching) {
+      if (nowMs < signalAt) return out;
+      // The signal first, even when the stream was quiet past its moment: the polite request
+      // to reconnect is what clients act on; the Close only follows after the grace.
       const atEnd = signalIsClose ? reader.atFrameBoundary() : reader.canInject();
-      if (!this.place(out, signalIsClose ? closeOkBefore : dataOkBefore, atEnd, signal, signalIsClose)) return out;
+      if (this.place(out, signalIsClose ? closeOkBefore : dataOkBefore, atEnd, signal, signalIsClose)) {
+        out.signalled = true;
+        this.signalledGeneration = drain.generation;
+        this.signalledAtMs = nowMs;
+        this.phase = signalIsClose ? Phase.Closed : Phase.Signalled;
+        return out;
+      }
+      // A fragmented message kept the data frame out for the whole grace: Close 1001 instead
+      // (control frames may go between fragments).
+      if (nowMs < signalAt + drain.graceMs) return out;
+      if (!this.place(out, closeOkBefore, reader.atFrameBoundary(), closeFrame, true)) return out;
       out.signalled = true;
       this.signalledGeneration = drain.generation;
-      this.signalledAtMs = nowMs;
-      this.phase = signalIsClose ? Phase.Closed : Phase.Signalled;
+      this.phase = Phase.Closed;
+      return out;
     }
+    // Signalled: Close 1001 once the grace after the signal is over.
+    if (nowMs < this.signalledAtMs + drain.graceMs) return out;
+    if (!this.place(out, closeOkBefore, reader.atFrameBoundary(), closeFrame, true)) return out;
+    out.graceClosed = true;
+    this.phase = Phase.Closed;
     return out;
   }
 

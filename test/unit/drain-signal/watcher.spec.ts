@@ -194,6 +194,30 @@ describe("injection at frame boundaries", () => {
     expect(after.bytes!.byteLength).toBe(0);
   });
 
+  it("sends the signal first even when the stream was quiet past its moment and the grace", () => {
+    const w = new FrameWatcher(false);
+    const sig = hex(GOODBYE_FRAME), close = hex(CLOSE_1001);
+    const s = hex(HELLO);
+    const inj = w.onChunk(s.dataStart, 7, false, 500, 7, drain(), sig.buffer, false, close.buffer);
+    expect(inj.signalled).toBe(true);
+    expect(Uint8Array.wrap(inj.bytes!)[0]).toBe(0x81);
+    expect(w.phase).toBe(Phase.Signalled);
+  });
+
+  it("sends Close between fragments when a message stays open for the whole grace", () => {
+    const w = new FrameWatcher(false);
+    const d = drain();
+    const sig = hex(GOODBYE_FRAME), close = hex(CLOSE_1001);
+    const a = hex(FRAG_START), p = hex(PING);
+    expect(w.onChunk(a.dataStart, 4, false, 0, 7, d, sig.buffer, false, close.buffer).edit).toBe(Edit.None);
+    expect(w.onChunk(p.dataStart, 2, false, 149, 7, d, sig.buffer, false, close.buffer).edit).toBe(Edit.None);
+    const inj = w.onChunk(p.dataStart, 2, false, 150, 7, d, sig.buffer, false, close.buffer);
+    expect(inj.edit).toBe(Edit.Append);
+    expect(inj.signalled).toBe(true);
+    expect(Uint8Array.wrap(inj.bytes!)[0]).toBe(0x88);
+    expect(w.phase).toBe(Phase.Closed);
+  });
+
   it("does nothing when no drain applies", () => {
     const w = new FrameWatcher(false);
     const s = hex(HELLO);

@@ -1,0 +1,287 @@
+// drain-signal in the proxy-wasm host: both triggers, two worker VMs, deadlines on the
+// ManualClock. Build first: npx tsx envoy-test/build.ts drain-signal
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { describe, it } from "node:test";
+import { Host, ManualClock, type Plugin } from "../../envoy-test/host/index.ts";
+import {
+  CLOSE_1001, DISCONNECT, EPOCH_MS, FRAG_END, FRAG_START, GOODBYE, HELLO, PING, TOKEN, WASM, concat, controlRequest,
+  hex, openWebsocket, serverSends, signalOffsetMs, toHex,
+} from "./drain-signal-fixture.ts";
+
+const skip = existsSync(WASM) ? false : `${WASM} not built (npx tsx envoy-test/build.ts drain-signal)`;
+const WINDOW = 4000, GRACE = 1000, DEADLINE = 6000, TICK = 100;
+
+async function setup(extra: Record<string, unknown> = {}, workers = 2): Promise<{ host: Host; plugin: Plugin }> {
+  const host = new Host({ clock: new ManualClock() });
+  const plugin = await host.loadPlugin({
+    wasm: WASM, rootId: "drain_signal", vmId: "wss", workers,
+    configuration: JSON.stringify({
+      window_ms: WINDOW, grace_ms: GRACE, deadline_ms: DEADLINE, tick_ms: TICK,
+      control: { token: TOKEN }, ...extra,
+    }),
+  });
+  return { host, plugin };
+}
+
+const stat = (host: Host, name: string): number | undefined => host.stats.get(`wasmcustom.wss.drain.${name}`);
+const sharedState = (host: Host): string | undefined => {
+  const v = host.sharedData("wss").get("drain_signal.state");
+  return v ? Buffer.from(v.value).toString("utf8") : undefined;
+};
+
+describe("drain-signal operator route", { skip }, () => {
+  it("starts a drain of all services with the right token and says what it did", async () => {
+    const { host, plugin } = await setup();
+    host.advance(500);
+    const r = controlRequest(plugin, "POST", "/drain-signal/start?window_ms=4000");
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), {
+      action: "started",
+      drain: { scope: "all", generation: 1, started_at_ms: EPOCH_MS + 500, window_ms: 4000, grace_ms: 1000,
+        deadline_ms: 6000, cancelled: false, source: "operator" },
+    });
+    assert.equal(sharedState(host), `drain-signal v1\n* 1 ${EPOCH_MS + 500} 4000 1000 6000 active operator`);
+  });
+
+  it("answers a wrong or missing token with 403 and changes nothing", async () => {
+    const { host, plugin } = await setup();
+    const before = sharedState(host);
+    for (const token of ["wrong-token-0123456789", null]) {
+      const r = controlRequest(plugin, "POST", "/drain-signal/start", token);
+      assert.equal(r.status, 403);
+      assert.deepEqual(JSON.parse(r.body), { error: "missing or wrong x-drain-token header" });
+    }
+    assert.equal(sharedState(host), before);
+  });
+
+  it("answers an invalid request with 400 and the reason, changing nothing", async () => {
+    const { host, plugin } = await setup();
+    const before = sharedState(host);
+    const cases: [string, string, string][] = [
+      ["POST", "/drain-signal/start?window_ms=soon", 'window_ms: "soon" is not a whole number of milliseconds in [0, 4294967295]'],
+      ["GET", "/drain-signal/start", "/drain-signal/start needs method POST, got GET"],
+      ["POST", "/drain-signal/pause", 'unknown control path "/drain-signal/pause": use /drain-signal/start, /drain-signal/cancel or /drain-signal/status'],
+      ["POST", "/drain-signal/start?window_ms=9000&deadline_ms=8000", "deadline_ms (8000) is before the end of window_ms (9000)"],
+    ];
+    for (const [method, path, reason] of cases) {
+      const r = controlRequest(plugin, method, path);
+      assert.equal(r.status, 400, path);
+      assert.deepEqual(JSON.parse(r.body), { error: reason }, path);
+    }
+    assert.equal(sharedState(host), before);
+  });
+
+  it("leaves requests outside the control prefix to the rest of the chain", async () => {
+    const { plugin } = await setup();
+    const s = plugin.createHttpStream();
+    s.callOnRequestHeaders([[":method", "GET"], [":path", "/drain-signalx"], [":authority", "a"], [":scheme", "http"]], true);
+    assert.equal(s.localResponse, null);
+  });
+
+  it("cancels a drain: streams are no longer signalled", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", worker: 1, connectionId: 11 });
+    assert.equal(controlRequest(plugin, "POST", "/drain-signal/start").status, 200);
+    const c = controlRequest(plugin, "POST", "/drain-signal/cancel");
+    assert.equal(JSON.parse(c.body).action, "cancelled");
+    host.advance(WINDOW + TICK);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(HELLO));
+    assert.equal(JSON.parse(controlRequest(plugin, "POST", "/drain-signal/cancel").body).action, "none");
+  });
+});
+
+describe("drain-signal signalling", { skip }, () => {
+  it("signals each websocket at its own moment in the window, at a frame boundary, on both worker VMs", async () => {
+    const { host, plugin } = await setup();
+    const ids = [101, 202];
+    const streams = ids.map((connectionId, worker) => openWebsocket(plugin, { service: "messages", worker, connectionId }));
+    assert.equal(stat(host, "unsignalled"), 2);
+    assert.equal(controlRequest(plugin, "POST", "/drain-signal/start", TOKEN, 0).status, 200);
+    const order = ids.map((id, i) => ({ i, at: signalOffsetMs(id, WINDOW) })).sort((a, b) => a.at - b.at);
+    let now = 0;
+    for (const { i, at } of order) {
+      // One ms before its moment: the stream's bytes pass unchanged (worker 1 learnt of the drain on a tick).
+      host.advance(at - 1 - now); now = at - 1;
+      assert.equal(toHex(serverSends(streams[i], HELLO)), toHex(HELLO), `stream ${i} before its moment`);
+      host.advance(1); now = at;
+      assert.equal(toHex(serverSends(streams[i], HELLO)), toHex(concat(HELLO, GOODBYE)), `stream ${i} at its moment`);
+    }
+    assert.equal(stat(host, "signalled"), 2);
+    assert.equal(stat(host, "unsignalled"), 0);
+  });
+
+  it("sends apps the Socket Mode disconnect and messages the RTM goodbye", async () => {
+    const { host, plugin } = await setup();
+    const apps = openWebsocket(plugin, { service: "apps", connectionId: 5 });
+    const messages = openWebsocket(plugin, { service: "messages", connectionId: 6 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(apps, PING)), toHex(concat(PING, DISCONNECT)));
+    assert.equal(toHex(serverSends(messages, PING)), toHex(concat(PING, GOODBYE)));
+  });
+
+  it("drains only the named service", async () => {
+    const { host, plugin } = await setup();
+    const apps = openWebsocket(plugin, { service: "apps", connectionId: 5 });
+    const messages = openWebsocket(plugin, { service: "messages", connectionId: 6 });
+    assert.equal(controlRequest(plugin, "POST", "/drain-signal/start?service=apps").status, 200);
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(apps, PING)), toHex(concat(PING, DISCONNECT)));
+    assert.equal(toHex(serverSends(messages, PING)), toHex(PING));
+  });
+
+  it("waits for the end of a fragmented message before adding the signal", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 7 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    assert.equal(toHex(serverSends(s, FRAG_START)), toHex(FRAG_START)); // not due yet
+    host.advance(signalOffsetMs(7, WINDOW));
+    assert.equal(toHex(serverSends(s, PING)), toHex(PING));              // due, but inside the message
+    assert.equal(toHex(serverSends(s, FRAG_END)), toHex(concat(FRAG_END, GOODBYE)));
+  });
+
+  it("closes between fragments when a message stays open for the whole grace", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 7 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    serverSends(s, FRAG_START);
+    host.advance(signalOffsetMs(7, WINDOW) + GRACE);
+    assert.equal(toHex(serverSends(s, PING)), toHex(concat(PING, CLOSE_1001)));
+    assert.equal(serverSends(s, FRAG_END).length, 0);
+    assert.equal(stat(host, "signalled"), 1);
+  });
+
+  it("watches permessage-deflate frames (RSV1) and adds an uncompressed signal after them", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 8, deflate: true });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(WINDOW);
+    const deflated = hex("c1 03 4a 04 00");
+    assert.equal(toHex(serverSends(s, deflated)), toHex(concat(deflated, GOODBYE)));
+  });
+
+  it("passes a malformed backend frame through, counts it, and never injects on that stream", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 9 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    const reserved = hex("83 00"); // opcode 0x3 is reserved (RFC 6455 5.2)
+    assert.equal(toHex(serverSends(s, reserved)), toHex(reserved));
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(HELLO));
+    assert.equal(stat(host, "malformed_frames"), 1);
+    assert.equal(stat(host, "signalled") ?? 0, 0);
+  });
+
+  it("sends Close 1001 after the grace and drops every later server byte", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 12 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(concat(HELLO, GOODBYE)));
+    host.advance(GRACE - 1);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(HELLO));
+    host.advance(1);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(concat(HELLO, CLOSE_1001)));
+    assert.equal(serverSends(s, HELLO).length, 0);
+    assert.equal(stat(host, "grace_close"), 1);
+  });
+
+  it("leaves a websocket untouched when no drain runs", async () => {
+    const { host, plugin } = await setup();
+    const s = openWebsocket(plugin, { service: "messages", connectionId: 13 });
+    host.advance(60000);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(HELLO));
+    assert.equal(stat(host, "state"), 0);
+  });
+});
+
+describe("drain-signal hard deadline", { skip }, () => {
+  it("resets, at the deadline, every stream that had no server traffic, on each worker, counted as forced_close", async () => {
+    const { host, plugin } = await setup();
+    const quiet = [0, 1].map((worker) => openWebsocket(plugin, { service: "presence", worker, connectionId: 30 + worker }));
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(DEADLINE - TICK);
+    assert.deepEqual(quiet.map((s) => s.closed), [false, false]);
+    assert.equal(stat(host, "state"), 2);
+    host.advance(TICK);
+    assert.deepEqual(quiet.map((s) => s.closed), [true, true]);
+    assert.equal(stat(host, "forced_close"), 2);
+    assert.equal(stat(host, "unsignalled"), 0);
+    assert.equal(stat(host, "state"), 3);
+    for (const s of quiet) s.complete();
+    assert.equal(stat(host, "unsignalled"), 0);
+  });
+});
+
+describe("drain-signal Envoy drain detection", { skip }, () => {
+  const admin = { admin: { cluster: "envoy_admin", poll_ms: 500, timeout_ms: 200 } };
+
+  it("polls Envoy's admin stats from one worker per period and starts one drain when a listener drains", async () => {
+    const { host, plugin } = await setup(admin);
+    const s = openWebsocket(plugin, { service: "messages", worker: 1, connectionId: 40 });
+    host.advance(TICK);
+    let calls = host.pendingCallouts();
+    assert.equal(calls.length, 1, "one poll for two workers");
+    assert.equal(calls[0].cluster, "envoy_admin");
+    assert.deepEqual(calls[0].headers.find(([k]) => k === ":path"),
+      [":path", "/stats?filter=%5E%28listener_manager%5C.total_listeners_draining%7Cserver%5C.state%29%24"]);
+    calls[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 0\nserver.state: 0\n" });
+    assert.equal(sharedState(host), "drain-signal v1");
+    host.advance(400);
+    assert.equal(host.pendingCallouts().length, 0, "no second poll inside the period");
+    host.advance(100);
+    calls = host.pendingCallouts();
+    assert.equal(calls.length, 1);
+    calls[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 1\nserver.state: 0\n" });
+    const started = EPOCH_MS + 600;
+    assert.equal(sharedState(host), `drain-signal v1\n* 1 ${started} ${WINDOW} ${GRACE} ${DEADLINE} active envoy`);
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(s, HELLO)), toHex(concat(HELLO, GOODBYE)));
+    // Still draining at the next poll: the drain is not restarted.
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 1\nserver.state: 1\n" });
+    assert.match(sharedState(host)!, new RegExp(`\\* 1 ${started} `));
+  });
+
+  it("starts a drain when server.state is DRAINING (after /healthcheck/fail)", async () => {
+    const { host } = await setup(admin);
+    host.advance(TICK);
+    host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 0\nserver.state: 1\n" });
+    assert.match(sharedState(host)!, / active envoy$/);
+  });
+
+  it("keeps an operator's cancel of an Envoy-started drain", async () => {
+    const { host, plugin } = await setup(admin);
+    host.advance(TICK);
+    host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "server.state: 1\n" });
+    assert.equal(JSON.parse(controlRequest(plugin, "POST", "/drain-signal/cancel").body).action, "cancelled");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "server.state: 1\n" });
+    assert.match(sharedState(host)!, / cancelled envoy$/);
+  });
+
+  it("logs a failing poll once and starts nothing", async () => {
+    const { host } = await setup(admin);
+    host.advance(TICK);
+    host.pendingCallouts()[0].respond({ headers: [[":status", "404"]], body: "" });
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "404"]], body: "" });
+    const warns = host.logs("warn").filter((l) => l.message.includes("admin poll"));
+    assert.equal(warns.length, 1);
+    assert.match(warns[0].message, /cluster "envoy_admin" answered 404/);
+    assert.equal(sharedState(host), "drain-signal v1");
+  });
+});
+
+describe("drain-signal configuration", { skip }, () => {
+  it("refuses a bad configuration and logs the key path", async () => {
+    const host = new Host({ clock: new ManualClock() });
+    await assert.rejects(host.loadPlugin({
+      wasm: WASM, rootId: "drain_signal", vmId: "wss",
+      configuration: JSON.stringify({ services: [{ name: "apps", dialect: "rtm" }] }),
+    }));
+    assert.ok(host.logs("error").some((l) => l.message ===
+      'drain-signal: bad configuration: services[0].dialect: "rtm" is not one of slack-rtm, socket-mode, close, custom'),
+      JSON.stringify(host.logs("error")));
+  });
+});
