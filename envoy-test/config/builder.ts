@@ -23,7 +23,9 @@ const socketAddress = (a: Address): Json => ({ socket_address: { address: a.host
 
 /** A Wasm filter: which module, which root id, and its JSON configuration (a plain object). */
 export interface WasmFilter {
-  /** Filter and plugin name (shown in Envoy's logs). */
+  /** Plugin name (PluginConfig.name, shown in Envoy's logs). The filter entry itself is named
+   *  after the extension (envoy.filters.http.wasm / envoy.filters.network.wasm), as in Envoy's
+   *  examples; Envoy picks the extension by the typed_config @type either way. */
   name: string;
   /** Module file name inside `wasmDir`, e.g. "ws-router.wasm". */
   module: string;
@@ -155,12 +157,12 @@ export class EnvoyConfig {
 
   /** An entry of HttpConnectionManager.http_filters running `f` (envoy.filters.http.wasm). */
   httpWasmFilter(f: WasmFilter): Json {
-    return { name: f.name, typed_config: { "@type": TYPES.httpWasm, config: this.pluginConfig(f) } };
+    return { name: "envoy.filters.http.wasm", typed_config: { "@type": TYPES.httpWasm, config: this.pluginConfig(f) } };
   }
 
   /** An entry of a filter chain's filters running `f` (envoy.filters.network.wasm). */
   networkWasmFilter(f: WasmFilter): Json {
-    return { name: f.name, typed_config: { "@type": TYPES.networkWasm, config: this.pluginConfig(f) } };
+    return { name: "envoy.filters.network.wasm", typed_config: { "@type": TYPES.networkWasm, config: this.pluginConfig(f) } };
   }
 
   private route(r: Route): Json {

@@ -1,7 +1,7 @@
 // The default topology (DESIGN.md) built with the config builder validates against Envoy's v3
 // protos, and has the shape the filters and the gateway rely on.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
@@ -100,6 +100,18 @@ describe("default topology", () => {
     assert.deepEqual(messages.eds_cluster_config.eds_config.path_config_source, { path: "build/eds/messages.yaml" });
     assert.deepEqual([...cfg.edsFiles.keys()], ["build/eds/messages.yaml", "build/eds/presence.yaml", "build/eds/apps.yaml"]);
     assert.deepEqual((await validateConfig(b, { baseDir: base, runModules: false })).errors, []);
+  });
+});
+
+describe("default topology in the local gateway", () => {
+  const bootstrap = join(import.meta.dirname, "../../envoy-test/gateway/bootstrap.ts");
+  it("is accepted by the gateway's bootstrap parser, plain and with EDS", { skip: existsSync(bootstrap) ? false : "envoy-test/gateway/bootstrap.ts not written yet" }, async () => {
+    const { parseBootstrap } = await import(bootstrap);
+    for (const o of [{}, { edsDir: "build/eds" }]) {
+      const parsed = parseBootstrap(defaultTopology(o).build());
+      assert.equal(parsed.listeners.length, 2);
+      assert.equal(parsed.clusters.length, 4);
+    }
   });
 });
 
