@@ -1,11 +1,25 @@
-// Host: one "Envoy process". Owns the clock, the stats store, shared data and queues (per vm_id),
-// the foreign function registry and pending callouts.
-import type { Clock } from "./clock.ts";
-import { ManualClock } from "./clock.ts";
+// Host: one "Envoy process". Owns the clock, the stats store, shared data and queues (process-wide
+// per vm_id), foreign functions, pending callouts and logs, and loads plugins onto worker VMs.
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { LogLevel, WasmResult } from "./abi.ts";
+import type { PendingCallout } from "./callouts.ts";
+import { cancelCallouts } from "./callouts.ts";
+import { type Clock, ManualClock } from "./clock.ts";
+import { toBytes } from "./codec.ts";
+import { RootContext, type PluginInfo } from "./context.ts";
+import { DEFAULT_FILTER_STATE_FACTORIES, defaultForeignFunctions } from "./foreign.ts";
+import { buildEnv } from "./hostcalls.ts";
+import { checkModule } from "./module-check.ts";
+import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./plugin.ts";
+import { SharedQueues } from "./queues.ts";
 import { Stats } from "./stats.ts";
-import { LogLevel } from "./abi.ts";
-import type { CalloutTransport, ForeignFunction, HeaderList, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
-import { Plugin } from "./plugin.ts";
+import { stopTicks } from "./ticks.ts";
+import type { CalloutTransport, ForeignFunction, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
+import { LOG_LEVEL_NAMES } from "./types.ts";
+import { WasmVm } from "./vm.ts";
+import { buildWasi } from "./wasi.ts";
+import { WASI_MODULES, type AbiVersion } from "./abi.ts";
 
 export interface HostOptions {
   clock?: Clock;
@@ -13,42 +27,237 @@ export interface HostOptions {
   onLog?: (e: LogEntry) => void;
   callouts?: CalloutTransport;
   properties?: Record<string, PropertyValue>;
-  /** cluster names callouts may target; absent: any name is accepted */
+  /** cluster names callouts may target (Envoy: BadArgument for an unknown cluster); absent: any */
   clusters?: string[];
+  /** keep log entries in memory for logs() (default true) */
+  recordLogs?: boolean;
 }
 
-export interface PendingCallout {
-  kind: "http" | "grpc" | "grpc-stream";
-  token: number;
-  cluster: string;
-  headers: HeaderList;
-  body: Uint8Array;
-  trailers: HeaderList;
-  timeoutMs: number;
-  service?: string; method?: string;
-  respond(r: { headers?: HeaderList; body?: Uint8Array | string; trailers?: HeaderList; status?: number }): void;
-  fail(reason?: string): void;
-}
+export type { PendingCallout };
+
+interface VmGroup { vms: WasmVm[]; module: WebAssembly.Module; abi: AbiVersion }
 
 export class Host {
-  readonly stats: Stats;
+  readonly stats = new Stats();
   readonly clock: Clock;
-  readonly foreignFunctions = new Map<string, ForeignFunction>();
+  readonly filterStateFactories = new Set<string>(DEFAULT_FILTER_STATE_FACTORIES);
+  readonly foreignFunctions: Map<string, ForeignFunction>;
   callouts: CalloutTransport | null;
   logLevel: LogLevel;
   readonly properties: Record<string, PropertyValue>;
+  clusters: Set<string> | null;
   readonly plugins: Plugin[] = [];
+  readonly queues: SharedQueues;
+  readonly pending = new Set<PendingCallout>();
+  /** depth of wasm calls in progress across all VMs */
+  callDepth = 0;
+
+  private readonly onLog?: (e: LogEntry) => void;
+  private readonly recordLogs: boolean;
+  private readonly logEntries: LogEntry[] = [];
+  private readonly shared = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
+  private nextCas = 1;
+  private readonly posted: (() => void)[] = [];
+  private draining = false;
+  private readonly groups = new Map<string, VmGroup>();
+  private readonly modules = new Map<string, WebAssembly.Module>();
 
   constructor(opts: HostOptions = {}) {
     this.clock = opts.clock ?? new ManualClock();
-    this.stats = new Stats();
     this.callouts = opts.callouts ?? null;
     this.logLevel = opts.logLevel ?? LogLevel.Info;
     this.properties = opts.properties ?? {};
+    this.clusters = opts.clusters ? new Set(opts.clusters) : null;
+    this.onLog = opts.onLog;
+    this.recordLogs = opts.recordLogs ?? true;
+    this.queues = new SharedQueues(this);
+    this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
   }
-  loadPlugin(_opts: PluginOptions): Promise<Plugin> { throw new Error("Host.loadPlugin: not implemented yet"); }
-  logs(_level?: LogLevelName): LogEntry[] { throw new Error("Host.logs: not implemented yet"); }
-  sharedData(_vmId = ""): Map<string, { value: Uint8Array; cas: number }> { throw new Error("not implemented yet"); }
-  pendingCallouts(): PendingCallout[] { throw new Error("not implemented yet"); }
-  advance(_ms: number): void { throw new Error("not implemented yet"); }
+
+  /**
+   * Loads a plugin onto `workers` VMs (default 2). Plugins with the same vm_id, code and VM
+   * configuration share their worker VMs, as Envoy shares a VM between filter configs. Rejects
+   * with a PluginLoadError carrying Envoy's message.
+   */
+  async loadPlugin(opts: PluginOptions): Promise<Plugin> {
+    const where = `plugin ${JSON.stringify(opts.name ?? opts.rootId)}`;
+    let bytes: Uint8Array;
+    if (typeof opts.wasm === "string") {
+      try { bytes = new Uint8Array(await readFile(opts.wasm)); }
+      catch (e) { throw new PluginLoadError(`${where}: cannot read ${opts.wasm}: ${(e as Error).message}`); }
+    } else bytes = opts.wasm;
+    const check = checkModule(bytes);
+    if (!check.ok) throw new PluginLoadError(`${where}: ${check.errors[0]}`, check.errors);
+    const abi = check.abi!;
+    const workers = opts.workers ?? 2;
+    if (!Number.isInteger(workers) || workers < 1) throw new PluginLoadError(`${where}: workers must be an integer >= 1, got ${workers}`);
+    const vmId = opts.vmId ?? "";
+    const vmConfig = toBytes(opts.vmConfiguration);
+    const info: PluginInfo = {
+      name: opts.name ?? "", rootId: opts.rootId, vmId, configuration: toBytes(opts.configuration),
+      failOpen: opts.failOpen ?? false, properties: {},
+    };
+    const hash = createHash("sha256").update(bytes).digest("hex");
+    let module = this.modules.get(hash);
+    if (!module) {
+      try { module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>); }
+      catch (e) { throw new PluginLoadError(`${where}: Failed to load Wasm bytecode: ${(e as Error).message}`); }
+      this.modules.set(hash, module);
+    }
+    const env = opts.environment ?? {};
+    const key = `${vmId}\0${hash}\0${Buffer.from(vmConfig).toString("hex")}\0${JSON.stringify(env)}`;
+    let group = this.groups.get(key);
+    if (group && group.vms.length !== workers) {
+      throw new PluginLoadError(`${where}: vm_id "${vmId}" already runs on ${group.vms.length} workers, not ${workers}`);
+    }
+
+    // Canary: a fresh VM runs start + configure for this plugin and is thrown away.
+    const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where);
+    const canaryRoot = this.newRoot(canary, info);
+    if (!startRoot(canary, canaryRoot)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${this.why(canary)}`); }
+    if (!configureRoot(canary, canaryRoot, info.configuration)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${this.why(canary)}`); }
+    this.discardVm(canary);
+
+    if (!group) {
+      const vms: WasmVm[] = [];
+      for (let i = 0; i < workers; i++) vms.push(this.newVm(module, abi, vmId, i, vmConfig, env, where));
+      group = { vms, module, abi };
+      this.groups.set(key, group);
+    }
+    const views: WorkerVm[] = [];
+    for (const vm of group.vms) {
+      const root = this.newRoot(vm, info);
+      if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${this.why(vm)}`);
+      if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${this.why(vm)}`);
+      views.push(new WorkerVm(vm.worker, vm, root));
+    }
+    const plugin = new Plugin(this, info, views);
+    this.plugins.push(plugin);
+    return plugin;
+  }
+
+  private why(vm: WasmVm): string {
+    return vm.failed ? ` (${vm.failMessage})` : "";
+  }
+
+  private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
+    env: Record<string, string>, where: string): WasmVm {
+    const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
+    const wasi = buildWasi(vm);
+    const imports: WebAssembly.Imports = { env: buildEnv(vm) as WebAssembly.ModuleImports };
+    for (const m of WASI_MODULES) imports[m] = wasi as WebAssembly.ModuleImports;
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.kind === "memory") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Memory({ initial: 1 }) };
+      if (imp.kind === "table") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Table({ initial: 0, element: "anyfunc" }) };
+    }
+    vm.vmContext = new RootContext(vm, 0, { name: "", rootId: "", vmId, configuration: vmConfig, failOpen: false, properties: {} });
+    try {
+      vm.start(module, imports);
+    } catch (e) {
+      throw new PluginLoadError(`${where}: Failed to initialize Wasm code: ${(e as Error).message}`);
+    }
+    if (vm.failed) throw new PluginLoadError(`${where}: Failed to initialize Wasm code (${vm.failMessage})`);
+    return vm;
+  }
+
+  private newRoot(vm: WasmVm, info: PluginInfo): RootContext {
+    const root = new RootContext(vm, vm.allocContextId(), info);
+    vm.contexts.set(root.contextId, root);
+    return root;
+  }
+
+  private discardVm(vm: WasmVm): void {
+    for (const c of vm.contexts.values()) if (c instanceof RootContext) { stopTicks(vm, c); cancelCallouts(vm, c); c.deleted = true; }
+    for (const p of [...this.pending]) if (p.vm === vm) this.pending.delete(p);
+    vm.failed = true;
+    vm.failMessage = "canary VM discarded";
+  }
+
+  /** proxy_on_delete of a root context, then its timers and callouts go (Envoy's Context dtor). */
+  deleteRoot(root: RootContext): void {
+    const vm = root.vm;
+    if (root.deleted) return;
+    const del = vm.fns.proxy_on_delete;
+    if (!vm.failed && del && root.created) vm.call(root, "proxy_on_delete", del, root.contextId);
+    root.deleted = true;
+    stopTicks(vm, root);
+    cancelCallouts(vm, root);
+    vm.contexts.delete(root.contextId);
+  }
+
+  // --- logs ---
+
+  emitLog(e: LogEntry): void {
+    if (this.recordLogs) this.logEntries.push(e);
+    this.onLog?.(e);
+  }
+
+  /** Log lines, all or of one level, each with the plugin, worker and context that wrote it. */
+  logs(level?: LogLevelName): LogEntry[] {
+    if (level !== undefined && !LOG_LEVEL_NAMES.includes(level)) throw new Error(`Host.logs: unknown level "${level}" (one of ${LOG_LEVEL_NAMES.join(", ")})`);
+    return level === undefined ? [...this.logEntries] : this.logEntries.filter((e) => e.level === level);
+  }
+
+  clearLogs(): void { this.logEntries.length = 0; }
+
+  // --- shared data (proxy-wasm-cpp-host src/shared_data.cc) ---
+
+  /** The shared data of a vm_id (live map: tests may read and seed it). */
+  sharedData(vmId = ""): Map<string, { value: Uint8Array; cas: number }> {
+    let m = this.shared.get(vmId);
+    if (!m) { m = new Map(); this.shared.set(vmId, m); }
+    return m;
+  }
+
+  /** SharedData::set: cas 0 writes unconditionally; a stale cas is CasMismatch; each write gets a new cas. */
+  setSharedData(vmId: string, key: string, value: Uint8Array, cas = 0): WasmResult {
+    const m = this.sharedData(vmId);
+    const e = m.get(key);
+    if (e && cas !== 0 && cas !== e.cas) return WasmResult.CasMismatch;
+    m.set(key, { value, cas: this.takeCas() });
+    return WasmResult.Ok;
+  }
+
+  private takeCas(): number {
+    const c = this.nextCas;
+    this.nextCas = (this.nextCas + 1) >>> 0 || 1;
+    return c;
+  }
+
+  // --- callouts, clock, posted work ---
+
+  /** HTTP and gRPC callouts waiting for an answer (respond() / fail()). */
+  pendingCallouts(): PendingCallout[] {
+    return [...this.pending].filter((p) => !p.done);
+  }
+
+  /** ManualClock only: moves time, firing due ticks and callout timeouts. */
+  advance(ms: number): void {
+    if (!(this.clock instanceof ManualClock)) throw new Error("Host.advance: the host runs on a RealClock; time moves by itself");
+    this.clock.advance(ms);
+    for (const p of [...this.pending]) if (p.done) this.pending.delete(p);
+  }
+
+  /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */
+  post(f: () => void): void {
+    this.posted.push(f);
+    if (this.callDepth === 0) this.drainPosted();
+  }
+
+  drainPosted(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.posted.length) this.posted.shift()!();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Enqueue from outside the VMs (a test, an operator), as another VM would. */
+  enqueue(vmId: string, queueName: string, data: string | Uint8Array): WasmResult {
+    const token = this.queues.resolve(vmId, queueName);
+    if (!token) return WasmResult.NotFound;
+    return this.queues.enqueue(token, toBytes(data));
+  }
 }

@@ -1,22 +1,147 @@
-import type { HttpStream, TcpConnection } from "./streams.ts";
+// A plugin (vm_id, root_id, configuration) running on N worker VMs, as Envoy runs a wasm filter
+// config: a canary VM is started and configured first and then discarded (proxy-wasm-cpp-host
+// src/wasm.cc WasmHandleBase::canary), then each worker's VM starts the plugin's root context:
+// proxy_on_context_create(root, 0), proxy_on_vm_start, proxy_on_configure (ContextBase::onStart,
+// ContextBase::onConfigure; getOrCreateThreadLocalPlugin). A false from on_vm_start or on_configure
+// rejects the configuration.
+import { EMPTY, toBytes } from "./codec.ts";
+import { RootContext, type PluginInfo } from "./context.ts";
+import type { Host } from "./host.ts";
+import { HttpStream, TcpConnection, type StreamMode } from "./streams.ts";
+import { tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
+import type { WasmVm } from "./vm.ts";
 
-export class PluginLoadError extends Error {}
+export class PluginLoadError extends Error {
+  constructor(message: string, readonly errors: string[] = [message]) {
+    super(message);
+    this.name = "PluginLoadError";
+  }
+}
 
+/** One worker's view of a plugin: the worker VM and this plugin's root context in it. */
 export class WorkerVm {
-  readonly index: number = 0;
-  failed = false;
-  rootContextId = 0;
-  memoryBytes(): Uint8Array { throw new Error("not implemented yet"); }
+  constructor(readonly index: number, readonly vm: WasmVm, readonly root: RootContext) {}
+  get failed(): boolean { return this.vm.failed; }
+  get failMessage(): string { return this.vm.failMessage; }
+  get rootContextId(): number { return this.root.contextId; }
+  /** A copy of the worker's linear memory. */
+  memoryBytes(): Uint8Array { return this.vm.mem.bytes().slice(); }
+  /** Contexts alive in this VM (root and streams), by id. */
+  get contextIds(): number[] { return [...this.vm.contexts.keys()]; }
+}
+
+/** ContextBase::onStart: on_context_create(root, 0), then on_vm_start(root, vm config size). */
+export function startRoot(vm: WasmVm, root: RootContext): boolean {
+  const create = vm.fns.proxy_on_context_create, start = vm.fns.proxy_on_vm_start;
+  if (create) {
+    vm.call(root, "proxy_on_context_create", create, root.contextId, 0);
+    root.created = true;
+  }
+  if (vm.failed) return false;
+  if (!start) return true;
+  const r = vm.call(root, "proxy_on_vm_start", start, root.contextId, vm.vmConfiguration.length);
+  return !vm.failed && r !== undefined && r !== 0;
+}
+
+/** ContextBase::onConfigure: a failed VM counts as configured; else on_configure(root, size). */
+export function configureRoot(vm: WasmVm, root: RootContext, configuration: Uint8Array): boolean {
+  if (vm.failed) return true;
+  const create = vm.fns.proxy_on_context_create;
+  if (!root.created && create) vm.call(root, "proxy_on_context_create", create, root.contextId, 0);
+  root.created = true;
+  const f = vm.fns.proxy_on_configure;
+  if (!f) return true;
+  root.tempPluginConfiguration = configuration;
+  const r = vm.call(root, "proxy_on_configure", f, root.contextId, configuration.length);
+  root.tempPluginConfiguration = null;
+  return !vm.failed && r !== undefined && r !== 0;
 }
 
 export class Plugin {
-  readonly workers: WorkerVm[] = [];
+  private rr = 0;
+
+  constructor(readonly host: Host, readonly info: PluginInfo, readonly workers: WorkerVm[]) {}
+
+  get name(): string { return this.info.name; }
+  get rootId(): string { return this.info.rootId; }
+  get vmId(): string { return this.info.vmId; }
+  get failOpen(): boolean { return this.info.failOpen; }
+  /** Some worker VM has failed (a trap): its streams follow fail_open. */
   get failed(): boolean { return this.workers.some((w) => w.failed); }
-  createHttpStream(_opts?: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents }): HttpStream { throw new Error("not implemented yet"); }
-  createTcpConnection(_opts?: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents }): TcpConnection { throw new Error("not implemented yet"); }
-  tick(_worker?: number): void { throw new Error("not implemented yet"); }
-  configure(_configuration: string): boolean { throw new Error("not implemented yet"); }
-  callForeign(_worker: number, _functionId: number, _args: Uint8Array): void { throw new Error("not implemented yet"); }
-  shutdown(): void { throw new Error("not implemented yet"); }
+
+  private pick(worker: number | undefined): WorkerVm {
+    if (worker === undefined) {
+      const w = this.workers[this.rr % this.workers.length];
+      this.rr++;
+      return w;
+    }
+    const w = this.workers[worker];
+    if (!w) throw new Error(`plugin ${this.info.name}: no worker ${worker} (workers 0..${this.workers.length - 1})`);
+    return w;
+  }
+
+  private mode(w: WorkerVm): StreamMode {
+    if (!w.failed) return "vm";
+    return this.info.failOpen ? "skip" : "fail-closed";
+  }
+
+  createHttpStream(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): HttpStream {
+    const w = this.pick(opts.worker);
+    const mode = this.mode(w);
+    const id = mode === "vm" ? w.vm.allocContextId() : 0;
+    const s = new HttpStream(w.vm, id, w.root, this.info, mode, opts);
+    if (id) w.vm.contexts.set(id, s);
+    return s;
+  }
+
+  createTcpConnection(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): TcpConnection {
+    const w = this.pick(opts.worker);
+    const mode = this.mode(w);
+    const id = mode === "vm" ? w.vm.allocContextId() : 0;
+    const s = new TcpConnection(w.vm, id, w.root, this.info, mode, opts);
+    if (id) w.vm.contexts.set(id, s);
+    return s;
+  }
+
+  /** proxy_on_tick on one worker's root context now, or on every worker's. */
+  tick(worker?: number): void {
+    const list = worker === undefined ? this.workers : [this.pick(worker)];
+    for (const w of list) tickNow(w.vm, w.root);
+  }
+
+  /** Runs proxy_on_configure again on every worker with a new configuration; true if all accepted. */
+  configure(configuration: string | Uint8Array): boolean {
+    const bytes = toBytes(configuration);
+    this.info.configuration = bytes;
+    let ok = true;
+    for (const w of this.workers) ok = configureRoot(w.vm, w.root, bytes) && ok;
+    return ok;
+  }
+
+  /** proxy_on_foreign_function(root, id, size) with the arguments in the CallData buffer. */
+  callForeign(worker: number, functionId: number, args: Uint8Array): void {
+    const w = this.pick(worker);
+    const f = w.vm.fns.proxy_on_foreign_function;
+    if (w.failed || !f) return;
+    w.root.callData = args;
+    w.vm.call(w.root, "proxy_on_foreign_function", f, w.root.contextId, functionId, args.length);
+    w.root.callData = EMPTY;
+  }
+
+  /** WasmBase::startShutdown: on_done per root; true -> on_delete now, false -> wait for proxy_done. */
+  shutdown(): void {
+    for (const w of this.workers) {
+      const { vm, root } = w;
+      if (root.deleted) continue;
+      const done = vm.fns.proxy_on_done;
+      let finished = true;
+      if (!vm.failed && done) {
+        const r = vm.call(root, "proxy_on_done", done, root.contextId);
+        finished = vm.failed || r === undefined || r !== 0;
+      }
+      if (finished) this.host.deleteRoot(root);
+      else root.pendingDone = true;
+    }
+  }
 }

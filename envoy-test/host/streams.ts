@@ -1,32 +1,489 @@
-import type { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType } from "./abi.ts";
-import type { HeaderList, LocalResponse } from "./types.ts";
+// HTTP streams and TCP connections: stream contexts driven the way Envoy's wasm filter drives them
+// (source/extensions/common/wasm/context.cc decodeHeaders/decodeData/encodeHeaders/..., onNewConnection,
+// onData, onWrite, onEvent, onCloseTCP; proxy-wasm-cpp-host src/context.cc CHECK_FAIL_HTTP/NET and
+// convertVmCallResultTo*Status).
+import {
+  BufferType, FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, MapType, PeerType,
+  StreamType, WasmResult,
+} from "./abi.ts";
+import { EMPTY, concatBytes } from "./codec.ts";
+import { ContextBase, type PluginInfo, type RootContext } from "./context.ts";
+import { derivedHttpProperty, encodeAny } from "./properties.ts";
+import type { HeaderList, LocalResponse, PropertyValue, StreamEvents } from "./types.ts";
+import type { WasmVm } from "./vm.ts";
 
-export class HttpStream {
-  readonly contextId: number = 0;
-  readonly worker: number = 0;
-  requestHeaders: HeaderList = []; responseHeaders: HeaderList = [];
-  requestTrailers: HeaderList = []; responseTrailers: HeaderList = [];
-  requestBody: Uint8Array = new Uint8Array(0); responseBody: Uint8Array = new Uint8Array(0);
-  localResponse: LocalResponse | null = null;
-  closed = false;
-  callOnRequestHeaders(_h: HeaderList, _endOfStream = false): FilterHeadersStatus { throw new Error("not implemented yet"); }
-  callOnRequestBody(_chunk: Uint8Array, _endOfStream = false): FilterDataStatus { throw new Error("not implemented yet"); }
-  callOnRequestTrailers(_t: HeaderList): FilterTrailersStatus { throw new Error("not implemented yet"); }
-  callOnResponseHeaders(_h: HeaderList, _endOfStream = false): FilterHeadersStatus { throw new Error("not implemented yet"); }
-  callOnResponseBody(_chunk: Uint8Array, _endOfStream = false): FilterDataStatus { throw new Error("not implemented yet"); }
-  callOnResponseTrailers(_t: HeaderList): FilterTrailersStatus { throw new Error("not implemented yet"); }
-  complete(): void { throw new Error("not implemented yet"); }
+/**
+ * How the stream was created: "vm" = a normal context in a running VM; "skip" = the plugin's VM had
+ * failed and fail_open is set, so Envoy does not add the filter at all; "fail-closed" = the VM had
+ * failed without fail_open, so Envoy adds an empty context that answers 503.
+ */
+export type StreamMode = "vm" | "skip" | "fail-closed";
+
+let nextConnectionId = 1;
+
+function lowerHeaders(h: HeaderList): HeaderList {
+  const out: HeaderList = new Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const k = h[i][0];
+    out[i] = [/[A-Z]/.test(k) ? k.toLowerCase() : k, h[i][1]];
+  }
+  return out;
 }
 
-export class TcpConnection {
-  readonly contextId: number = 0;
-  readonly worker: number = 0;
-  downstreamData: Uint8Array = new Uint8Array(0); upstreamData: Uint8Array = new Uint8Array(0);
+abstract class StreamContext extends ContextBase {
+  readonly properties: Record<string, PropertyValue>;
+  readonly events: StreamEvents;
+  /** set_property values ("wasm.<name>") and set_envoy_filter_state objects */
+  readonly filterState = new Map<string, Uint8Array>();
+  readonly connectionId: number;
+  /** CHECK_FAIL's stream_failed_ */
+  protected streamFailed = false;
+
+  constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, readonly mode: StreamMode,
+    opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
+    super(vm, id, root, plugin);
+    this.properties = opts.properties ?? {};
+    this.events = opts.events ?? {};
+    this.connectionId = nextConnectionId++;
+  }
+
+  get worker(): number { return this.vm.worker; }
+  override get isFailed(): boolean { return this.mode !== "vm" || this.vm.failed; }
+
+  /** ContextBase::onCreate: proxy_on_context_create(id, root id) once, unless failed. */
+  protected onCreate(): void {
+    if (!this.isFailed && !this.created) {
+      const f = this.vm.fns.proxy_on_context_create;
+      if (f) this.vm.call(this, "proxy_on_context_create", f, this.contextId, this.root.contextId);
+    }
+    this.created = true;
+  }
+
+  override streamProperty(parts: string[]): Uint8Array | null | undefined {
+    const key = parts.join(".");
+    if (key === "connection_id" || key === "connection.id") return encodeAny(BigInt(this.connectionId));
+    if (key in this.properties) return encodeAny(this.properties[key]);
+    if (parts.length === 1) {
+      const fs = this.filterState.get(`wasm.${parts[0]}`);
+      if (fs) return fs;
+    }
+    return undefined;
+  }
+
+  override setProperty(path: string, value: Uint8Array): WasmResult {
+    this.filterState.set(`wasm.${path}`, value);
+    return WasmResult.Ok;
+  }
+
+  override envoyFilterState(): Map<string, Uint8Array> { return this.filterState; }
+
+  /** Runs proxy_on_done, proxy_on_log, proxy_on_delete (each skipped on a failed VM). */
+  protected finishContext(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const vm = this.vm;
+    if (this.created && !this.isFailed) {
+      const done = vm.fns.proxy_on_done, log = vm.fns.proxy_on_log, del = vm.fns.proxy_on_delete;
+      if (done) vm.call(this, "proxy_on_done", done, this.contextId);
+      if (log && !this.isFailed) { this.beginLogPhase(); vm.call(this, "proxy_on_log", log, this.contextId); this.endLogPhase(); }
+      if (del && !this.isFailed) vm.call(this, "proxy_on_delete", del, this.contextId);
+    }
+    vm.contexts.delete(this.contextId);
+  }
+  protected beginLogPhase(): void {}
+  protected endLogPhase(): void {}
+}
+
+export class HttpStream extends StreamContext {
+  readonly kind = "http" as const;
+  requestHeaders: HeaderList = [];
+  responseHeaders: HeaderList = [];
+  requestTrailers: HeaderList = [];
+  responseTrailers: HeaderList = [];
+  requestBody: Uint8Array = EMPTY;
+  responseBody: Uint8Array = EMPTY;
+  localResponse: LocalResponse | null = null;
+  /** proxy_close_stream was called (Envoy resets the stream) */
   closed = false;
-  callOnNewConnection(): FilterStatus { throw new Error("not implemented yet"); }
-  callOnDownstreamData(_chunk: Uint8Array, _endOfStream = false): FilterStatus { throw new Error("not implemented yet"); }
-  callOnUpstreamData(_chunk: Uint8Array, _endOfStream = false): FilterStatus { throw new Error("not implemented yet"); }
-  callOnDownstreamClose(_peer?: PeerType): void { throw new Error("not implemented yet"); }
-  callOnUpstreamClose(_peer?: PeerType): void { throw new Error("not implemented yet"); }
-  complete(): void { throw new Error("not implemented yet"); }
+  /** response code details Envoy records: wasm_close_stream, wasm_fail_stream, or the local reply's */
+  responseCodeDetails = "";
+  /** proxy_continue_stream calls, in order */
+  readonly continued: StreamType[] = [];
+  /** times the route cache was cleared (request header changes, clear_route_cache) */
+  routeCacheClears = 0;
+  accessLogPhase = false;
+
+  // Which maps/buffers Envoy currently holds pointers to (request_headers_ etc. in context.cc).
+  private reqHeadersLive = false;
+  private respHeadersLive = false;
+  private reqTrailersLive = false;
+  private respTrailersLive = false;
+  private reqBodyLive = false;
+  private respBodyLive = false;
+  private reqBuffering = false;
+  private respBuffering = false;
+  private endOfStream = false;
+  private failureLocalReplySent = false;
+
+  constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, mode: StreamMode,
+    opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
+    super(vm, id, root, plugin, mode, opts);
+  }
+
+  // --- driver ---
+
+  callOnRequestHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
+    this.requestHeaders = lowerHeaders(h);
+    if (this.mode === "skip") return FilterHeadersStatus.Continue;
+    this.onCreate();
+    this.reqHeadersLive = true;
+    this.endOfStream = endOfStream;
+    const r = this.headersCall("proxy_on_request_headers", this.requestHeaders.length, endOfStream);
+    if (r === FilterHeadersStatus.Continue) this.reqHeadersLive = false;
+    return r;
+  }
+
+  callOnRequestBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
+    if (this.mode === "skip" || !this.created) { this.requestBody = chunk; return FilterDataStatus.Continue; }
+    this.requestBody = this.reqBuffering ? concatBytes(this.requestBody, chunk) : chunk;
+    this.reqBodyLive = true;
+    this.endOfStream = endOfStream;
+    const r = this.dataCall("proxy_on_request_body", this.requestBody.length, endOfStream);
+    this.reqBuffering = r === FilterDataStatus.StopIterationAndBuffer;
+    if (r === FilterDataStatus.Continue) this.reqBodyLive = false;
+    return r;
+  }
+
+  callOnRequestTrailers(t: HeaderList): FilterTrailersStatus {
+    this.requestTrailers = lowerHeaders(t);
+    if (this.mode === "skip" || !this.created) return FilterTrailersStatus.Continue;
+    this.reqTrailersLive = true;
+    const r = this.trailersCall("proxy_on_request_trailers", this.requestTrailers.length);
+    if (r === FilterTrailersStatus.Continue) this.reqTrailersLive = false;
+    return r;
+  }
+
+  callOnResponseHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
+    this.responseHeaders = lowerHeaders(h);
+    // Envoy: no VM call before the context exists or after the fail-stream local reply.
+    if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterHeadersStatus.Continue;
+    this.respHeadersLive = true;
+    this.endOfStream = endOfStream;
+    const r = this.headersCall("proxy_on_response_headers", this.responseHeaders.length, endOfStream);
+    if (r === FilterHeadersStatus.Continue) this.respHeadersLive = false;
+    return r;
+  }
+
+  callOnResponseBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
+    if (this.mode === "skip" || !this.created || this.failureLocalReplySent) { this.responseBody = chunk; return FilterDataStatus.Continue; }
+    this.responseBody = this.respBuffering ? concatBytes(this.responseBody, chunk) : chunk;
+    this.respBodyLive = true;
+    this.endOfStream = endOfStream;
+    const r = this.dataCall("proxy_on_response_body", this.responseBody.length, endOfStream);
+    this.respBuffering = r === FilterDataStatus.StopIterationAndBuffer;
+    if (r === FilterDataStatus.Continue) this.respBodyLive = false;
+    return r;
+  }
+
+  callOnResponseTrailers(t: HeaderList): FilterTrailersStatus {
+    this.responseTrailers = lowerHeaders(t);
+    if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterTrailersStatus.Continue;
+    this.respTrailersLive = true;
+    const r = this.trailersCall("proxy_on_response_trailers", this.responseTrailers.length);
+    if (r === FilterTrailersStatus.Continue) this.respTrailersLive = false;
+    return r;
+  }
+
+  /** End of stream: proxy_on_done, proxy_on_log, proxy_on_delete. */
+  complete(): void {
+    if (this.mode === "skip" || this.destroyed) { this.destroyed = true; return; }
+    // Envoy's Context::log creates the in-VM context if no callback did (e.g. an early local reply).
+    if (!this.created) this.onCreate();
+    this.finishContext();
+  }
+
+  // --- the calls, with cpp-host's fail checks and status conversion ---
+
+  private checkFail(): boolean {
+    if (!this.isFailed) return false;
+    if (this.plugin.failOpen) return true;
+    if (!this.streamFailed) {
+      this.failStream();
+      this.streamFailed = true;
+    }
+    return true;
+  }
+
+  /** Envoy Context::failStream: one 503 local reply, details wasm_fail_stream, gRPC Unavailable. */
+  private failStream(): void {
+    if (this.failureLocalReplySent) return;
+    this.failureLocalReplySent = true;
+    this.deliverLocalResponse({ status: 503, details: "wasm_fail_stream", body: EMPTY, headers: [], grpcStatus: 14 });
+  }
+
+  private headersCall(name: string, n: number, eos: boolean): FilterHeadersStatus {
+    const failed = FilterHeadersStatus.StopAllIterationAndWatermark;
+    if (this.checkFail()) return this.plugin.failOpen ? FilterHeadersStatus.Continue : failed;
+    const f = this.vm.fns[name];
+    if (!f) return FilterHeadersStatus.Continue;
+    const vm = this.vm;
+    vm.stopNextIteration = false;
+    const res = vm.abi === "0_1_0" ? vm.call(this, name, f, this.contextId, n) : vm.call(this, name, f, this.contextId, n, eos ? 1 : 0);
+    const stop = vm.stopNextIteration;
+    vm.stopNextIteration = false;
+    if (this.checkFail()) return this.plugin.failOpen ? FilterHeadersStatus.Continue : failed;
+    const r = (res as number) >>> 0;
+    if (stop || r > FilterHeadersStatus.StopAllIterationAndWatermark) return FilterHeadersStatus.StopAllIterationAndWatermark;
+    // ABI 0.2.x: StopIteration on headers means StopAllIterationAndWatermark (cpp-host #143).
+    if (r === FilterHeadersStatus.StopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
+    return r;
+  }
+
+  private dataCall(name: string, size: number, eos: boolean): FilterDataStatus {
+    const failed = FilterDataStatus.StopIterationNoBuffer;
+    if (this.checkFail()) return this.plugin.failOpen ? FilterDataStatus.Continue : failed;
+    const f = this.vm.fns[name];
+    if (!f) return FilterDataStatus.Continue;
+    const vm = this.vm;
+    vm.stopNextIteration = false;
+    const res = vm.call(this, name, f, this.contextId, size, eos ? 1 : 0);
+    const stop = vm.stopNextIteration;
+    vm.stopNextIteration = false;
+    if (this.checkFail()) return this.plugin.failOpen ? FilterDataStatus.Continue : failed;
+    const r = (res as number) >>> 0;
+    if (stop || r > FilterDataStatus.StopIterationNoBuffer) return FilterDataStatus.StopIterationNoBuffer;
+    return r;
+  }
+
+  private trailersCall(name: string, n: number): FilterTrailersStatus {
+    if (this.checkFail()) return this.plugin.failOpen ? FilterTrailersStatus.Continue : FilterTrailersStatus.StopIteration;
+    const f = this.vm.fns[name];
+    if (!f) return FilterTrailersStatus.Continue;
+    const vm = this.vm;
+    vm.stopNextIteration = false;
+    const res = vm.call(this, name, f, this.contextId, n);
+    const stop = vm.stopNextIteration;
+    vm.stopNextIteration = false;
+    if (this.checkFail()) return this.plugin.failOpen ? FilterTrailersStatus.Continue : FilterTrailersStatus.StopIteration;
+    const r = (res as number) >>> 0;
+    if (stop || r > FilterTrailersStatus.StopIteration) return FilterTrailersStatus.StopIteration;
+    return r;
+  }
+
+  // --- what hostcalls see ---
+
+  override constMap(type: MapType): HeaderList | null {
+    const log = this.accessLogPhase;
+    switch (type) {
+      case MapType.HttpRequestHeaders: return log || this.reqHeadersLive ? this.requestHeaders : null;
+      case MapType.HttpRequestTrailers: return log ? null : this.reqTrailersLive ? this.requestTrailers : null;
+      case MapType.HttpResponseHeaders: return log || this.respHeadersLive ? this.responseHeaders : null;
+      case MapType.HttpResponseTrailers: return log || this.respTrailersLive ? this.responseTrailers : null;
+      default: return this.root.rootConstMap(type);
+    }
+  }
+
+  override mutableMap(type: MapType): HeaderList | null {
+    if (this.accessLogPhase) return null;
+    switch (type) {
+      case MapType.HttpRequestHeaders: return this.reqHeadersLive ? this.requestHeaders : null;
+      case MapType.HttpResponseHeaders: return this.respHeadersLive ? this.responseHeaders : null;
+      case MapType.HttpRequestTrailers:
+        // Envoy adds trailers when asked from the last body chunk (addDecodedTrailers).
+        if (!this.reqTrailersLive && this.reqBodyLive && this.endOfStream) { this.requestTrailers = []; this.reqTrailersLive = true; }
+        return this.reqTrailersLive ? this.requestTrailers : null;
+      case MapType.HttpResponseTrailers:
+        if (!this.respTrailersLive && this.respBodyLive && this.endOfStream) { this.responseTrailers = []; this.respTrailersLive = true; }
+        return this.respTrailersLive ? this.responseTrailers : null;
+      default: return null;
+    }
+  }
+
+  /** With ABI <= 0.2.1 every request-header change clears the route cache (ENVOY-NOTES; context.cc). */
+  override onHeadersModified(type: MapType): void {
+    if (type === MapType.HttpRequestHeaders) this.clearRouteCache();
+  }
+
+  override clearRouteCache(): void {
+    this.routeCacheClears++;
+  }
+
+  override buffer(type: BufferType): Uint8Array | null {
+    if (type === BufferType.HttpRequestBody) return this.reqBodyLive ? this.requestBody : EMPTY;
+    if (type === BufferType.HttpResponseBody) return this.respBodyLive ? this.responseBody : EMPTY;
+    return super.buffer(type);
+  }
+
+  override setBuffer(type: BufferType, bytes: Uint8Array): WasmResult {
+    if (type === BufferType.HttpRequestBody && this.reqBodyLive) { this.requestBody = bytes; return WasmResult.Ok; }
+    if (type === BufferType.HttpResponseBody && this.respBodyLive) { this.responseBody = bytes; return WasmResult.Ok; }
+    return WasmResult.BadArgument;
+  }
+
+  override streamProperty(parts: string[]): Uint8Array | null | undefined {
+    const d = derivedHttpProperty(parts, this.requestHeaders, this.responseHeaders, this.responseTrailers);
+    const key = parts.join(".");
+    if (key in this.properties) return encodeAny(this.properties[key]);
+    if (d !== undefined && d !== null) return encodeAny(d);
+    if (key === "response.code_details" && this.responseCodeDetails) return encodeAny(this.responseCodeDetails);
+    return super.streamProperty(parts);
+  }
+
+  override sendLocalResponse(r: LocalResponse): void {
+    this.vm.afterCall(() => this.deliverLocalResponse(r));
+  }
+
+  private deliverLocalResponse(r: LocalResponse): void {
+    this.localResponse = r;
+    if (!this.responseCodeDetails) this.responseCodeDetails = r.details;
+    this.events.onLocalResponse?.(r);
+  }
+
+  override continueStream(type: StreamType): WasmResult {
+    if (type === StreamType.Upstream) return WasmResult.Unimplemented;
+    if (type > StreamType.Upstream) return WasmResult.BadArgument;
+    if (type === StreamType.Downstream) return WasmResult.Ok;
+    this.vm.afterCall(() => {
+      this.continued.push(type);
+      this.events.onContinue?.(type);
+    });
+    // Envoy's continueStream drops its request map/buffer pointers for both directions.
+    this.reqHeadersLive = false;
+    this.reqBodyLive = false;
+    this.reqTrailersLive = false;
+    return WasmResult.Ok;
+  }
+
+  override closeStream(type: StreamType): WasmResult {
+    if (type > StreamType.Upstream) return WasmResult.BadArgument;
+    if (type === StreamType.HttpRequest || type === StreamType.HttpResponse) {
+      if (!this.responseCodeDetails) this.responseCodeDetails = "wasm_close_stream";
+      this.vm.afterCall(() => {
+        this.closed = true;
+        this.events.onClose?.(type);
+      });
+    }
+    return WasmResult.Ok;
+  }
+
+  protected override beginLogPhase(): void { this.accessLogPhase = true; }
+  protected override endLogPhase(): void { this.accessLogPhase = false; }
+}
+
+export class TcpConnection extends StreamContext {
+  readonly kind = "tcp" as const;
+  downstreamData: Uint8Array = EMPTY;
+  upstreamData: Uint8Array = EMPTY;
+  /** proxy_close_stream(Downstream/Upstream) or a fail-closed VM closed the connection */
+  closed = false;
+  closeDetails = "";
+  readonly continued: StreamType[] = [];
+  private downLive = false;
+  private upLive = false;
+  private downstreamClosed = false;
+  private upstreamClosed = false;
+
+  callOnNewConnection(): FilterStatus {
+    if (this.mode === "skip") return FilterStatus.Continue;
+    this.onCreate();
+    return this.netCall("proxy_on_new_connection", -1, false);
+  }
+
+  callOnDownstreamData(chunk: Uint8Array, endOfStream = false): FilterStatus {
+    this.downstreamData = chunk;
+    if (this.mode === "skip" || !this.created) return FilterStatus.Continue;
+    this.downLive = true;
+    const r = this.netCall("proxy_on_downstream_data", chunk.length, endOfStream);
+    if (r === FilterStatus.Continue) this.downLive = false;
+    return r;
+  }
+
+  callOnUpstreamData(chunk: Uint8Array, endOfStream = false): FilterStatus {
+    this.upstreamData = chunk;
+    if (this.mode === "skip" || !this.created) return FilterStatus.Continue;
+    this.upLive = true;
+    const r = this.netCall("proxy_on_upstream_data", chunk.length, endOfStream);
+    if (r === FilterStatus.Continue) this.upLive = false;
+    // Envoy's onWrite reports the upstream close when it sees end_stream.
+    if (endOfStream) this.callOnUpstreamClose(PeerType.Unknown);
+    return r;
+  }
+
+  callOnDownstreamClose(peer: PeerType = PeerType.Remote): void {
+    if (this.mode === "skip" || !this.created) return;
+    const f = this.vm.fns.proxy_on_downstream_connection_close;
+    if (!this.isFailed && f && !this.destroyed) this.vm.call(this, "proxy_on_downstream_connection_close", f, this.contextId, peer);
+    this.downstreamClosed = true;
+    this.finishContext();
+  }
+
+  callOnUpstreamClose(peer: PeerType = PeerType.Remote): void {
+    if (this.mode === "skip" || !this.created || this.upstreamClosed) return;
+    const f = this.vm.fns.proxy_on_upstream_connection_close;
+    if (!this.isFailed && f && !this.destroyed) this.vm.call(this, "proxy_on_upstream_connection_close", f, this.contextId, peer);
+    this.upstreamClosed = true;
+    if (this.downstreamClosed) this.finishContext();
+  }
+
+  /** onCloseTCP: proxy_on_done, proxy_on_log, proxy_on_delete. */
+  complete(): void {
+    if (this.mode === "skip" || this.destroyed) { this.destroyed = true; return; }
+    if (!this.created) { this.destroyed = true; return; }
+    this.finishContext();
+  }
+
+  private netCall(name: string, size: number, eos: boolean): FilterStatus {
+    if (this.checkFailNet()) return this.plugin.failOpen ? FilterStatus.Continue : FilterStatus.StopIteration;
+    const f = this.vm.fns[name];
+    if (!f) return FilterStatus.Continue;
+    const res = size < 0 ? this.vm.call(this, name, f, this.contextId) : this.vm.call(this, name, f, this.contextId, size, eos ? 1 : 0);
+    if (this.checkFailNet()) return this.plugin.failOpen ? FilterStatus.Continue : FilterStatus.StopIteration;
+    return (res as number) === 0 ? FilterStatus.Continue : FilterStatus.StopIteration;
+  }
+
+  /** CHECK_FAIL_NET: fail-closed closes the connection (Envoy failStream, FlushWrite). */
+  private checkFailNet(): boolean {
+    if (!this.isFailed) return false;
+    if (this.plugin.failOpen) return true;
+    if (!this.streamFailed) {
+      this.streamFailed = true;
+      this.closed = true;
+      this.closeDetails = "wasm_fail_stream";
+      this.events.onClose?.(StreamType.Downstream);
+    }
+    return true;
+  }
+
+  override buffer(type: BufferType): Uint8Array | null {
+    if (type === BufferType.DownstreamData) return this.downLive ? this.downstreamData : EMPTY;
+    if (type === BufferType.UpstreamData) return this.upLive ? this.upstreamData : EMPTY;
+    return super.buffer(type);
+  }
+
+  override setBuffer(type: BufferType, bytes: Uint8Array): WasmResult {
+    if (type === BufferType.DownstreamData && this.downLive) { this.downstreamData = bytes; return WasmResult.Ok; }
+    if (type === BufferType.UpstreamData && this.upLive) { this.upstreamData = bytes; return WasmResult.Ok; }
+    return WasmResult.BadArgument;
+  }
+
+  override continueStream(type: StreamType): WasmResult {
+    if (type === StreamType.Upstream) return WasmResult.Unimplemented;
+    if (type > StreamType.Upstream) return WasmResult.BadArgument;
+    if (type === StreamType.Downstream) {
+      this.vm.afterCall(() => { this.continued.push(type); this.events.onContinue?.(type); });
+    }
+    return WasmResult.Ok;
+  }
+
+  override closeStream(type: StreamType): WasmResult {
+    if (type > StreamType.Upstream) return WasmResult.BadArgument;
+    if (type === StreamType.Downstream || type === StreamType.Upstream) {
+      this.vm.afterCall(() => {
+        this.closed = true;
+        this.closeDetails = type === StreamType.Downstream ? "wasm_downstream_close" : "wasm_upstream_close";
+        this.events.onClose?.(type);
+      });
+    }
+    return WasmResult.Ok;
+  }
 }

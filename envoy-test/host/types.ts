@@ -39,6 +39,8 @@ export interface PluginOptions {
   workers?: number;
   failOpen?: boolean;
   kind?: "http" | "network";
+  /** vm_config.environment_variables, seen through WASI environ_get */
+  environment?: Record<string, string>;
 }
 
 export interface HttpCallResponse {

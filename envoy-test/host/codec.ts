@@ -1,0 +1,119 @@
+// Byte encodings shared by the hostcalls: UTF-8 with an ASCII fast path, and the proxy-wasm
+// header-pair serialisation (spec v0.2.1 "Header maps"; proxy-wasm-cpp-host src/pairs_util.cc):
+//
+//   +-----------+--------------------------------------+---------------------------------+
+//   | u32 count | count x (u32 key_len, u32 value_len) | count x (key \0 value \0)       |
+//   +-----------+--------------------------------------+---------------------------------+
+//   all integers little-endian.
+import type { HeaderList } from "./types.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** cpp-host PROXY_WASM_HOST_PAIRS_MAX_BYTES / _MAX_COUNT (include/proxy-wasm/limits.h). */
+export const PAIRS_MAX_BYTES = 1024 * 1024;
+export const PAIRS_MAX_COUNT = 1024;
+
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+export function text(b: Uint8Array): string {
+  const n = b.length;
+  if (n < 48) {
+    let s = "";
+    for (let i = 0; i < n; i++) {
+      const c = b[i];
+      if (c > 0x7f) return decoder.decode(b);
+      s += String.fromCharCode(c);
+    }
+    return s;
+  }
+  return decoder.decode(b);
+}
+
+/** UTF-8 byte length of a string without allocating (ASCII fast path). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { n += 4; i++; }
+    else n += 3;
+  }
+  return n;
+}
+
+export function pairsSize(pairs: HeaderList): number {
+  let size = 4;
+  for (const [k, v] of pairs) size += 8 + utf8Length(k) + 1 + utf8Length(v) + 1;
+  return size;
+}
+
+/** Writes the serialisation of pairs into out at offset (out must hold pairsSize(pairs) bytes). */
+export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number): void {
+  const dv = new DataView(out.buffer, out.byteOffset);
+  dv.setUint32(offset, pairs.length, true);
+  let sizes = offset + 4;
+  let pos = offset + 4 + pairs.length * 8;
+  for (const [k, v] of pairs) {
+    const kl = encoder.encodeInto(k, out.subarray(pos)).written;
+    pos += kl;
+    out[pos++] = 0;
+    const vl = encoder.encodeInto(v, out.subarray(pos)).written;
+    pos += vl;
+    out[pos++] = 0;
+    dv.setUint32(sizes, kl, true);
+    dv.setUint32(sizes + 4, vl, true);
+    sizes += 8;
+  }
+}
+
+export function encodePairs(pairs: HeaderList): Uint8Array {
+  const out = new Uint8Array(pairsSize(pairs));
+  marshalPairs(pairs, out, 0);
+  return out;
+}
+
+/**
+ * Parses a serialised pair list. Like cpp-host PairsUtil::toPairs, malformed or oversized input
+ * yields an empty list (the hostcall then acts on no pairs) rather than an error.
+ */
+export function decodePairs(b: Uint8Array): HeaderList {
+  if (b.length > PAIRS_MAX_BYTES || b.length < 4) return [];
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const count = dv.getUint32(0, true);
+  if (count > PAIRS_MAX_COUNT || 4 + count * 8 > b.length) return [];
+  const out: HeaderList = [];
+  let pos = 4 + count * 8;
+  for (let i = 0; i < count; i++) {
+    const kl = dv.getUint32(4 + i * 8, true);
+    const vl = dv.getUint32(8 + i * 8, true);
+    if (pos + kl + 1 + vl + 1 > b.length) return [];
+    if (b[pos + kl] !== 0) return [];
+    const k = text(b.subarray(pos, pos + kl));
+    pos += kl + 1;
+    if (b[pos + vl] !== 0) return [];
+    const v = text(b.subarray(pos, pos + vl));
+    pos += vl + 1;
+    out.push([k, v]);
+  }
+  return pos === b.length ? out : [];
+}
+
+export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export const EMPTY = new Uint8Array(0);
+
+export function toBytes(v: string | Uint8Array | undefined | null): Uint8Array {
+  if (v == null) return EMPTY;
+  return typeof v === "string" ? utf8(v) : v;
+}

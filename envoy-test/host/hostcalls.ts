@@ -1,0 +1,411 @@
+// The env.* host functions of ABI 0.2.1 (and 0.1.0 / 0.2.0 extras), with the argument checks and
+// results of proxy-wasm-cpp-host src/exports.cc and the semantics of Envoy's
+// source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
+// (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
+import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
+import { decodePairs, encodePairs, pairsSize, marshalPairs, text, utf8 } from "./codec.ts";
+import { splitPath } from "./properties.ts";
+import type { WasmVm } from "./vm.ts";
+import { LOG_LEVEL_NAMES } from "./types.ts";
+import type { ContextBase } from "./context.ts";
+import { startGrpcCall, startGrpcStream, startHttpCall, grpcSend, grpcClose, grpcCancel } from "./callouts.ts";
+import { tickPeriod } from "./ticks.ts";
+import type { HeaderList } from "./types.ts";
+
+const R = WasmResult;
+const MAX_MAP = MapType.HttpCallResponseTrailers;
+const MAX_BUFFER = BufferType.CallData;
+
+function lower(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return s.toLowerCase();
+  }
+  return s;
+}
+
+/** Envoy HeaderMapImpl::addCopy: pseudo-headers (":x") stay ahead of regular headers. */
+export function addHeader(map: HeaderList, key: string, value: string): void {
+  if (key.charCodeAt(0) === 58 /* : */) {
+    let i = 0;
+    while (i < map.length && map[i][0].charCodeAt(0) === 58) i++;
+    map.splice(i, 0, [key, value]);
+  } else {
+    map.push([key, value]);
+  }
+}
+
+export function removeHeader(map: HeaderList, key: string): void {
+  let w = 0;
+  for (let r = 0; r < map.length; r++) if (map[r][0] !== key) map[w++] = map[r];
+  map.length = w;
+}
+
+/** Envoy HeaderMapImpl::setCopy: the first entry takes the value, later duplicates go. */
+export function replaceHeader(map: HeaderList, key: string, value: string): void {
+  let found = false, w = 0;
+  for (let r = 0; r < map.length; r++) {
+    const e = map[r];
+    if (e[0] === key) {
+      if (found) continue;
+      found = true;
+      map[w++] = [key, value];
+    } else map[w++] = e;
+  }
+  map.length = w;
+  if (!found) addHeader(map, key, value);
+}
+
+/** HeaderMapImpl::byteSize: the sum of key and value lengths (what proxy_get_header_map_size returns). */
+function byteSize(map: HeaderList): number {
+  let n = 0;
+  for (const [k, v] of map) n += utf8(k).length + utf8(v).length;
+  return n;
+}
+
+export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unknown> {
+  const mem = () => vm.mem;
+  const ctx = (): ContextBase => vm.context()!;
+  const str = (p: number, n: number): string | null => {
+    const v = vm.mem.view(p, n);
+    return v ? text(v) : null;
+  };
+
+  return {
+    proxy_log(level: number, ptr: number, size: number): number {
+      if (level >>> 0 > LogLevel.Critical) return R.BadArgument;
+      const m = str(ptr, size);
+      if (m === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      if (level >= vm.host.logLevel) vm.log(LOG_LEVEL_NAMES[level], m, c ? c.contextId : 0);
+      return R.Ok;
+    },
+    proxy_get_log_level(ptr: number): number {
+      return mem().setU32(ptr, vm.host.logLevel) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_get_status(codePtr: number, ptrPtr: number, sizePtr: number): number {
+      const root = ctx().root;
+      if (!mem().setU32(codePtr, root.statusCode)) return R.InvalidMemoryAccess;
+      return vm.copyOut(utf8(root.statusMessage), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_set_property(kp: number, ks: number, vp: number, vs: number): number {
+      const k = str(kp, ks), v = mem().copy(vp, vs);
+      if (k === null || !v) return R.InvalidMemoryAccess;
+      return ctx().setProperty(k, v);
+    },
+    proxy_get_property(pp: number, ps: number, ptrPtr: number, sizePtr: number): number {
+      const path = mem().view(pp, ps);
+      if (!path) return R.InvalidMemoryAccess;
+      const value = ctx().property(splitPath(path));
+      if (value === null) return R.NotFound;
+      return vm.copyOut(value, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_send_local_response(status: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number): number {
+      const details = str(dp, ds), body = mem().copy(bp, bs), hdrs = mem().view(hp, hs);
+      if (details === null || !body || !hdrs) return R.InvalidMemoryAccess;
+      const headers = decodePairs(hdrs).map(([k, v]) => [lower(k), v] as [string, string]);
+      // Envoy: grpc_status outside 0..16 (SDKs pass -1) means "no grpc-status"; details have
+      // whitespace replaced by '_' (StringUtil::replaceAllEmptySpace).
+      const g = grpc | 0;
+      ctx().sendLocalResponse({ status: status >>> 0, details: details.replace(/\s/g, "_"), body, headers, grpcStatus: g >= 0 && g <= 16 ? g : -1 });
+      vm.stopNextIteration = true;
+      return R.Ok;
+    },
+    proxy_get_shared_data(kp: number, ks: number, ptrPtr: number, sizePtr: number, casPtr: number): number {
+      const k = str(kp, ks);
+      if (k === null) return R.InvalidMemoryAccess;
+      const e = vm.host.sharedData(vm.vmId).get(k);
+      if (!e) return R.NotFound;
+      if (!vm.copyOut(e.value, ptrPtr, sizePtr)) return R.InvalidMemoryAccess;
+      return mem().setU32(casPtr, e.cas) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_set_shared_data(kp: number, ks: number, vp: number, vs: number, cas: number): number {
+      const k = str(kp, ks), v = mem().copy(vp, vs);
+      if (k === null || !v) return R.InvalidMemoryAccess;
+      return vm.host.setSharedData(vm.vmId, k, v, cas >>> 0);
+    },
+    proxy_register_shared_queue(np: number, ns: number, tokenPtr: number): number {
+      const n = str(np, ns);
+      if (n === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const token = vm.host.queues.register(vm.vmId, n, vm, c.root.contextId);
+      return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_resolve_shared_queue(vp: number, vs: number, np: number, ns: number, tokenPtr: number): number {
+      const vmId = str(vp, vs), n = str(np, ns);
+      if (vmId === null || n === null) return R.InvalidMemoryAccess;
+      const token = vm.host.queues.resolve(vmId === "" ? vm.vmId : vmId, n);
+      if (token === 0 || vm.failed) return R.NotFound;
+      return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_dequeue_shared_queue(token: number, ptrPtr: number, sizePtr: number): number {
+      const r = vm.host.queues.dequeue(token >>> 0);
+      if (typeof r === "number") return r;
+      return vm.copyOut(r, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_enqueue_shared_queue(token: number, dp: number, ds: number): number {
+      const d = mem().copy(dp, ds);
+      if (!d) return R.InvalidMemoryAccess;
+      return vm.host.queues.enqueue(token >>> 0, d);
+    },
+    proxy_get_header_map_value(type: number, kp: number, ks: number, ptrPtr: number, sizePtr: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const k = str(kp, ks);
+      if (k === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const map = c.constMap(type);
+      if (!map) return c.kind === "http" && (c as unknown as { accessLogPhase: boolean }).accessLogPhase ? R.NotFound : R.BadArgument;
+      const key = lower(k);
+      for (let i = 0; i < map.length; i++) {
+        if (map[i][0] === key) return vm.copyOut(utf8(map[i][1]), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      }
+      if (vm.abi === "0_1_0") return vm.copyOut(new Uint8Array(0), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      return R.NotFound;
+    },
+    proxy_add_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const k = str(kp, ks), v = str(vp, vs);
+      if (k === null || v === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const map = c.mutableMap(type);
+      if (!map) return R.BadArgument;
+      addHeader(map, lower(k), v);
+      c.onHeadersModified(type);
+      return R.Ok;
+    },
+    proxy_replace_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const k = str(kp, ks), v = str(vp, vs);
+      if (k === null || v === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const map = c.mutableMap(type);
+      if (!map) return R.BadArgument;
+      replaceHeader(map, lower(k), v);
+      c.onHeadersModified(type);
+      return R.Ok;
+    },
+    proxy_remove_header_map_value(type: number, kp: number, ks: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const k = str(kp, ks);
+      if (k === null) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const map = c.mutableMap(type);
+      if (!map) return R.BadArgument;
+      removeHeader(map, lower(k));
+      c.onHeadersModified(type);
+      return R.Ok;
+    },
+    proxy_get_header_map_pairs(type: number, ptrPtr: number, sizePtr: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const map = ctx().constMap(type);
+      // Envoy: an unavailable map reads as no pairs; no pairs copy out as (0, 0).
+      if (!map || map.length === 0) return mem().setU32(ptrPtr, 0) && mem().setU32(sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
+      const size = pairsSize(map);
+      const p = vm.allocate(size);
+      if (p === 0) return R.InvalidMemoryAccess;
+      marshalPairs(map, vm.mem.bytes(), p);
+      return mem().setU32(ptrPtr, p) && mem().setU32(sizePtr, size) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const d = mem().view(ptr, size);
+      if (!d) return R.InvalidMemoryAccess;
+      const c = ctx();
+      const map = c.mutableMap(type);
+      if (!map) return R.BadArgument;
+      const pairs = decodePairs(d);
+      map.length = 0;
+      for (const [k, v] of pairs) addHeader(map, lower(k), v);
+      c.onHeadersModified(type);
+      return R.Ok;
+    },
+    proxy_get_header_map_size(type: number, resultPtr: number): number {
+      if (type >>> 0 > MAX_MAP) return R.BadArgument;
+      const map = ctx().mutableMap(type);
+      if (!map) return R.BadArgument;
+      return mem().setU32(resultPtr, byteSize(map)) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_get_buffer_status(type: number, lengthPtr: number, flagsPtr: number): number {
+      if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
+      const b = ctx().buffer(type);
+      if (!b) return R.NotFound;
+      return mem().setU32(lengthPtr, b.length) && mem().setU32(flagsPtr, 0) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_get_buffer_bytes(type: number, start: number, length: number, ptrPtr: number, sizePtr: number): number {
+      if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
+      const b = ctx().buffer(type);
+      if (!b) return R.NotFound;
+      start >>>= 0; length >>>= 0;
+      if (start > b.length) length = 0;
+      else if (start + length > b.length) length = b.length - start;
+      if (length === 0) return mem().setU32(ptrPtr, 0) && mem().setU32(sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
+      return vm.copyOut(b.subarray(start, start + length), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_set_buffer_bytes(type: number, start: number, length: number, dp: number, ds: number): number {
+      if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
+      const c = ctx();
+      const b = c.buffer(type);
+      if (!b) return R.NotFound;
+      const d = mem().copy(dp, ds);
+      if (!d) return R.InvalidMemoryAccess;
+      start >>>= 0; length >>>= 0;
+      // Envoy Buffer::copyFrom: start 0 drains the first `length` bytes and prepends the data
+      // (length 0: a pure prepend); start >= size appends; anything else is BadArgument.
+      let next: Uint8Array;
+      if (start === 0) next = concat(d, b.subarray(Math.min(length, b.length)));
+      else if (start >= b.length) next = concat(b, d);
+      else return R.BadArgument;
+      return c.setBuffer(type, next);
+    },
+    proxy_http_call(up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number): number {
+      const cluster = str(up, us), body = mem().copy(bp, bs), h = mem().view(hp, hs), t = mem().view(tp, ts);
+      if (cluster === null || !body || !h || !t) return R.InvalidMemoryAccess;
+      if (!mem().setU32(tokenPtr, 0)) return R.InvalidMemoryAccess;
+      const r = startHttpCall(vm, ctx().root, cluster, decodePairs(h), body, decodePairs(t), timeout | 0);
+      if (typeof r === "number") return r;
+      mem().setU32(tokenPtr, r.token);
+      return R.Ok;
+    },
+    proxy_grpc_call(sp: number, ss: number, np: number, ns: number, mp: number, ms: number, ip: number, is: number, rp: number, rs: number, timeout: number, tokenPtr: number): number {
+      const service = mem().copy(sp, ss), sn = str(np, ns), mn = str(mp, ms), md = mem().view(ip, is), req = mem().copy(rp, rs);
+      if (!service || sn === null || mn === null || !md || !req) return R.InvalidMemoryAccess;
+      const r = startGrpcCall(vm, ctx().root, service, sn, mn, decodePairs(md), req, timeout >>> 0);
+      if (typeof r === "number") return r;
+      return mem().setU32(tokenPtr, r.token) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_grpc_stream(sp: number, ss: number, np: number, ns: number, mp: number, ms: number, ip: number, is: number, tokenPtr: number): number {
+      const service = mem().copy(sp, ss), sn = str(np, ns), mn = str(mp, ms), md = mem().view(ip, is);
+      if (!service || sn === null || mn === null || !md) return R.InvalidMemoryAccess;
+      const r = startGrpcStream(vm, ctx().root, service, sn, mn, decodePairs(md));
+      if (typeof r === "number") return r;
+      return mem().setU32(tokenPtr, r.token) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_grpc_send(token: number, mp: number, ms: number, endStream: number): number {
+      const m = mem().copy(mp, ms);
+      if (!m) return R.InvalidMemoryAccess;
+      return grpcSend(vm, token >>> 0, m, endStream !== 0);
+    },
+    proxy_grpc_close(token: number): number { return grpcClose(vm, token >>> 0); },
+    proxy_grpc_cancel(token: number): number { return grpcCancel(vm, token >>> 0); },
+    proxy_set_tick_period_milliseconds(period: number): number {
+      tickPeriod(vm, ctx().root, period >>> 0);
+      return R.Ok;
+    },
+    proxy_get_current_time_nanoseconds(ptr: number): number {
+      return mem().setU64(ptr, vm.host.clock.realtimeNs()) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_define_metric(type: number, np: number, ns: number, idPtr: number): number {
+      const name = str(np, ns);
+      if (name === null) return R.InvalidMemoryAccess;
+      if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
+      const full = `wasmcustom.${name}`;
+      const id = (vm.nextMetric[type] += 4);
+      try {
+        if (type === MetricType.Counter) vm.counters.set(id, vm.host.stats.counter(full));
+        else if (type === MetricType.Gauge) vm.gauges.set(id, vm.host.stats.gauge(full));
+        else vm.histograms.set(id, vm.host.stats.histogram(full));
+      } catch (e) {
+        vm.log("error", `proxy_define_metric: ${(e as Error).message}`, ctx()?.contextId ?? 0);
+        return R.BadArgument;
+      }
+      return mem().setU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_increment_metric(id: number, offset: bigint): number {
+      id >>>= 0;
+      const type = id & 3;
+      if (type === MetricType.Counter) {
+        const c = vm.counters.get(id);
+        if (!c) return R.NotFound;
+        if (offset <= 0n) return R.BadArgument;
+        c.inc(Number(offset));
+        return R.Ok;
+      }
+      if (type === MetricType.Gauge) {
+        const g = vm.gauges.get(id);
+        if (!g) return R.NotFound;
+        g.add(Number(offset));
+        return R.Ok;
+      }
+      return R.BadArgument;
+    },
+    proxy_record_metric(id: number, value: bigint): number {
+      id >>>= 0;
+      const v = Number(BigInt.asUintN(64, value));
+      const type = id & 3;
+      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (c) { c.inc(v); return R.Ok; } }
+      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (g) { g.set(v); return R.Ok; } }
+      else if (type === MetricType.Histogram) { const h = vm.histograms.get(id); if (h) { h.record(v); return R.Ok; } }
+      return R.NotFound;
+    },
+    proxy_get_metric(id: number, resultPtr: number): number {
+      id >>>= 0;
+      const type = id & 3;
+      let value: number;
+      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (!c) return R.NotFound; value = c.value; }
+      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (!g) return R.NotFound; value = g.value; }
+      else return R.BadArgument;
+      return mem().setU64(resultPtr, BigInt(Math.trunc(value))) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_set_effective_context(id: number): number {
+      id >>>= 0;
+      if (!vm.contexts.has(id)) return R.BadArgument;
+      vm.effectiveId = id;
+      return R.Ok;
+    },
+    proxy_done(): number {
+      const root = ctx().root;
+      if (!root.pendingDone) return R.NotFound;
+      root.pendingDone = false;
+      vm.afterCall(() => vm.host.deleteRoot(root));
+      return R.Ok;
+    },
+    proxy_call_foreign_function(np: number, ns: number, ap: number, as: number, resPtr: number, resSizePtr: number): number {
+      const name = str(np, ns);
+      if (name === null) return R.InvalidMemoryAccess;
+      const args = mem().copy(ap, as);
+      if (!args) return R.InvalidMemoryAccess;
+      const f = vm.host.foreignFunctions.get(name);
+      if (!f) return R.NotFound;
+      const c = ctx();
+      const out = f(args, { stream: c.kind === "root" ? null : c, contextId: c.contextId, worker: vm.worker, plugin: c.plugin });
+      const data = out.data ?? new Uint8Array(0);
+      let address = 0;
+      if (resPtr !== 0 && data.length > 0) {
+        address = vm.allocate(data.length);
+        if (address === 0) return R.InvalidMemoryAccess;
+        vm.mem.write(address, data);
+      }
+      if (resPtr !== 0 && !mem().setU32(resPtr, address)) return R.InvalidMemoryAccess;
+      if (resSizePtr !== 0 && !mem().setU32(resSizePtr, data.length)) return R.InvalidMemoryAccess;
+      return out.result;
+    },
+    proxy_continue_stream(type: number): number {
+      if (type >>> 0 > StreamType.Upstream) return R.BadArgument;
+      return ctx().continueStream(type);
+    },
+    proxy_close_stream(type: number): number {
+      if (type >>> 0 > StreamType.Upstream) return R.BadArgument;
+      return ctx().closeStream(type);
+    },
+    // ABI 0.1.0 names.
+    proxy_get_configuration(ptrPtr: number, sizePtr: number): number {
+      const root = ctx().root;
+      const v = root.tempPluginConfiguration ?? vm.vmConfiguration;
+      return vm.copyOut(v, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+    },
+    proxy_continue_request(): number { return ctx().continueStream(StreamType.HttpRequest); },
+    proxy_continue_response(): number { return ctx().continueStream(StreamType.HttpResponse); },
+    proxy_clear_route_cache(): number { ctx().clearRouteCache(); return R.Ok; },
+    pthread_equal(a: number, b: number): number { return a === b ? 1 : 0; },
+    emscripten_notify_memory_growth(_i: number): void {},
+  } as unknown as Record<string, (...args: never[]) => unknown>;
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+export { encodePairs };

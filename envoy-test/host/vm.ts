@@ -1,0 +1,175 @@
+// One worker VM: a module instance with its own linear memory, as Envoy runs one per worker thread
+// per vm_id + code (proxy-wasm-cpp-host src/wasm.cc WasmBase, getOrCreateThreadLocalWasm).
+// Calls into the module go through call(): it sets the current context, turns a trap into a failed
+// VM (cpp-host V8::getModuleFunctionImpl -> fail(FailState::RuntimeError, "Function: ... failed"))
+// and runs the deferred "after VM call" actions once the outermost call returns
+// (DeferAfterCallActions / WasmBase::doAfterVmCallActions).
+import type { AbiVersion } from "./abi.ts";
+import { MODULE_CALLBACKS } from "./abi.ts";
+import type { ContextBase, RootContext } from "./context.ts";
+import { GuestMemory } from "./memory.ts";
+import type { Host } from "./host.ts";
+import type { Counter, Gauge, Histogram } from "./stats.ts";
+import type { LogLevelName } from "./types.ts";
+
+// deno-lint-ignore no-explicit-any
+type WasmFn = (...args: any[]) => any;
+
+
+export class WasmVm {
+  instance!: WebAssembly.Instance;
+  mem!: GuestMemory;
+  readonly fns: Record<string, WasmFn | null> = {};
+  malloc: WasmFn | null = null;
+
+  readonly contexts = new Map<number, ContextBase>();
+  private nextContextId = 1; // cpp-host: 0 is reserved for the VM context
+  current: ContextBase | null = null;
+  /** the VM context (id 0) hostcalls act on outside any plugin context, e.g. in _initialize */
+  vmContext!: RootContext;
+  effectiveId = 0;
+  private depth = 0;
+  private afterActions: (() => void)[] = [];
+  /** proxy_on_context_create etc. ran on a failed VM (plugin fail policy applies) */
+  failed = false;
+  failMessage = "";
+  /** set while a call that returned StopIteration... was asked to stop by a local reply */
+  stopNextIteration = false;
+
+  // Metric ids encode the type in the low 2 bits (Envoy wasm.h kMetricTypeMask / kMetricIdIncrement).
+  nextMetric = [0, 1, 2];
+  readonly counters = new Map<number, Counter>();
+  readonly gauges = new Map<number, Gauge>();
+  readonly histograms = new Map<number, Histogram>();
+  // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement).
+  nextCallout = [0, 1, 2];
+  readonly callouts = new Map<number, unknown>();
+
+  constructor(
+    readonly host: Host,
+    readonly vmId: string,
+    readonly abi: AbiVersion,
+    readonly worker: number,
+    readonly vmConfiguration: Uint8Array,
+    readonly environment: Record<string, string>,
+  ) {}
+
+  /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
+  start(module: WebAssembly.Module, imports: WebAssembly.Imports): void {
+    this.instance = new WebAssembly.Instance(module, imports);
+    const ex = this.instance.exports;
+    const memory = (ex.memory as WebAssembly.Memory | undefined) ?? (imports.env?.memory as WebAssembly.Memory | undefined);
+    if (!(memory instanceof WebAssembly.Memory)) throw new Error("Wasm module exports no memory");
+    this.mem = new GuestMemory(memory);
+    for (const name of Object.keys(MODULE_CALLBACKS)) {
+      const f = ex[name];
+      this.fns[name] = typeof f === "function" ? (f as WasmFn) : null;
+    }
+    // ABI 0.1.0 has no proxy_on_foreign_function (WasmBase::getFunctions).
+    if (this.abi === "0_1_0") this.fns.proxy_on_foreign_function = null;
+    this.malloc = this.fns.malloc ?? this.fns.proxy_on_memory_allocate;
+    const init = this.fns._initialize;
+    if (init) {
+      this.call(null, "_initialize", init);
+      if (!this.failed && this.fns.main) this.call(null, "main", this.fns.main, 0, 0);
+      else if (!this.failed && this.fns.__main_void) this.call(null, "__main_void", this.fns.__main_void);
+    } else if (this.fns._start) {
+      this.call(null, "_start", this.fns._start);
+    }
+  }
+
+  allocContextId(): number {
+    while (this.contexts.has(this.nextContextId)) this.nextContextId++;
+    return this.nextContextId++;
+  }
+
+  /**
+   * Calls an export with the given context current. Returns the result (undefined for void), or
+   * undefined after a trap, which fails the VM.
+   */
+  call(ctx: ContextBase | null, name: string, f: WasmFn, a?: number, b?: number, c?: number, d?: number, e?: number, g?: number): number | undefined {
+    const prevCur = this.current, prevEff = this.effectiveId;
+    this.current = ctx;
+    this.effectiveId = 0;
+    this.depth++;
+    this.host.callDepth++;
+    try {
+      return f(a, b, c, d, e, g);
+    } catch (err) {
+      this.fail(name, err);
+      return undefined;
+    } finally {
+      this.current = prevCur;
+      this.effectiveId = prevEff;
+      this.depth--;
+      this.host.callDepth--;
+      if (this.depth === 0 && this.afterActions.length) this.runAfterActions();
+      if (this.host.callDepth === 0) this.host.drainPosted();
+    }
+  }
+
+  /** Envoy defers stream actions requested from inside a VM call until the call returns. */
+  afterCall(action: () => void): void {
+    if (this.depth === 0) action();
+    else this.afterActions.push(action);
+  }
+
+  private runAfterActions(): void {
+    while (this.afterActions.length) this.afterActions.shift()!();
+  }
+
+  /** cpp-host WasmBase::fail: log the error, mark the VM failed; every later call is refused. */
+  fail(fn: string, err: unknown): void {
+    const msg = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
+    this.failed = true;
+    this.failMessage = `Function: ${fn} failed: Uncaught ${msg}`;
+    this.log("error", this.failMessage, this.current?.contextId ?? 0);
+  }
+
+  /** The context hostcalls act on: the effective context if set and alive, else the current one. */
+  context(): ContextBase {
+    if (this.effectiveId !== 0) {
+      const c = this.contexts.get(this.effectiveId);
+      if (c) return c;
+    }
+    return this.current ?? this.vmContext;
+  }
+
+  /**
+   * allocMemory: the module's malloc, then a bounds check of the block it returned. Returns 0 on
+   * failure, which is logged (cpp-host returns nullptr and the hostcall answers InvalidMemoryAccess).
+   */
+  allocate(size: number): number {
+    if (!this.malloc) return 0;
+    let p: number | undefined;
+    try {
+      p = this.malloc(size) as number;
+    } catch (err) {
+      this.fail(this.fns.malloc ? "malloc" : "proxy_on_memory_allocate", err);
+      return 0;
+    }
+    p = (p ?? 0) >>> 0;
+    if (p === 0 || !this.mem.view(p, size)) {
+      this.log("error", `wasm allocation of ${size} bytes failed (malloc returned ${p})`, this.current?.contextId ?? 0);
+      return 0;
+    }
+    return p;
+  }
+
+  /** WasmBase::copyToPointerSize: allocate, copy, write pointer and size words. */
+  copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): boolean {
+    let p = 0;
+    if (data.length > 0) {
+      p = this.allocate(data.length);
+      if (p === 0) return false;
+      this.mem.write(p, data);
+    }
+    return this.mem.setU32(ptrPtr, p) && this.mem.setU32(sizePtr, data.length);
+  }
+
+  log(level: LogLevelName, message: string, contextId: number): void {
+    const ctx = contextId ? this.contexts.get(contextId) : null;
+    const plugin = ctx?.plugin;
+    this.host.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId });
+  }
+}
