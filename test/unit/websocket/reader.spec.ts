@@ -75,6 +75,20 @@ describe("FrameReader on whole frames (RFC 6455 5.7 examples)", () => {
     expect(r.atFrameBoundary()).toBe(true);
   });
 
+  it("skips a masked 65536-byte payload after the 14-byte header, fed a byte at a time", () => {
+    const r = new FrameReader(false, Mask.Masked);
+    const header = hex("82 ff 00 00 00 00 00 01 00 00 01 02 03 04");
+    for (let i = 0; i < 13; i++) expect(r.scan(ptrOf(header) + <usize>i, 1)).toBe(0);
+    expect(r.pendingPayload).toBe(0);
+    expect(r.scan(ptrOf(header) + 13, 1)).toBe(0);
+    expect(r.pendingPayload).toBe(65536);
+    const body = filler(65536);
+    expect(r.scan(ptrOf(body), 65535)).toBe(0);
+    expect(r.scan(ptrOf(body) + 65535, 1)).toBe(1);
+    expect(r.lastMasked).toBe(true);
+    expect(r.offset).toBe(14 + 65536);
+  });
+
   it("completes a frame with an empty payload as soon as its header ends", () => {
     const r = new FrameReader();
     expect(scanAll(r, hex("89 00"))).toBe(1);
