@@ -140,7 +140,7 @@ async function runOnConfigure(bytes: Uint8Array, s: RunSpec, errors: ConfigError
   }
   if (failure === null) return;
   const detail = [failure, ...logs.filter((l) => l && !failure!.includes(l))].join("; ");
-  const rootIdProblem = /root[ _-]?id|root context/i.test(detail) && !/configur/i.test(failure);
+  const rootIdProblem = /no root context|root[ _-]?id/i.test(detail);
   errors.push({
     path: rootIdProblem ? `${s.path}.root_id` : `${s.path}.configuration`,
     message: rootIdProblem
