@@ -14,6 +14,7 @@ const repoRoot = resolve(here, "..");
 export const USAGE = `usage: proxy-wasm-as <command>
   validate FILE            check an Envoy bootstrap (YAML or JSON) against Envoy's v3 API and
                            this project's filters; exit 0 if valid, 1 with one line per error
+                           options: --wasm-dir DIR (modules the proxy finds in DIR are checked in build/)
   config [--out FILE]      write the default topology, validated, to FILE (default build/envoy.yaml)
                            options: --wasm-dir DIR (where the proxy finds the .wasm files, default build)
   gateway --config FILE    run the local gateway (an Envoy test double) on FILE
@@ -40,11 +41,18 @@ function parseFlags(args: string[], allowed: string[]): { flags: Record<string, 
   return { flags, rest };
 }
 
+/** Modules the proxy finds under `dir` (e.g. the container's /etc/envoy/wasm) are checked in build/. */
+function wasmDirMapping(dir: string | undefined): ((f: string) => string) | undefined {
+  if (dir === undefined) return undefined;
+  const prefix = dir.replace(/\/+$/, "") + "/";
+  return (f: string) => (f.startsWith(prefix) ? join(repoRoot, "build", f.slice(prefix.length)) : f);
+}
+
 async function validateCmd(args: string[], io: Io): Promise<number> {
-  const { rest } = parseFlags(args, []);
+  const { flags, rest } = parseFlags(args, ["wasm-dir"]);
   if (rest.length !== 1) throw new UsageError("validate needs exactly one FILE");
   const { validateFile, formatError } = await import("./config/index.ts");
-  const result = await validateFile(rest[0]);
+  const result = await validateFile(rest[0], { localWasmPath: wasmDirMapping(flags["wasm-dir"]) });
   for (const w of result.warnings) io.err(`warning: ${formatError(w)}`);
   if (result.errors.length) {
     for (const e of result.errors) io.out(formatError(e));
@@ -63,9 +71,7 @@ async function configCmd(args: string[], io: Io): Promise<number> {
     const wasmDir = (flags["wasm-dir"] ?? "build").replace(/\/+$/, "");
     // With the default "build", modules resolve against the working directory as Envoy's would.
     // With another directory (the container's), they are checked where they are built.
-    const localWasmPath = flags["wasm-dir"] === undefined ? undefined
-      : (f: string) => (f.startsWith(wasmDir + "/") ? join(repoRoot, "build", f.slice(wasmDir.length + 1)) : f);
-    const result = await writeConfig(out, defaultTopology({ wasmDir }), { localWasmPath });
+    const result = await writeConfig(out, defaultTopology({ wasmDir }), { localWasmPath: wasmDirMapping(flags["wasm-dir"]) });
     for (const w of result.warnings) io.err(`warning: ${formatError(w)}`);
   } catch (e) {
     if (e instanceof ConfigValidationError) {

@@ -68,6 +68,17 @@ describe("proxy-wasm-as CLI", () => {
     assert.equal(v.code, 0, v.stdout + v.stderr);
   });
 
+  it("config --wasm-dir points the modules at the container's directory and checks them in build/", { skip: built ? false : "build/*.wasm not all built yet (npm run build)" }, () => {
+    const out = join(mkdtempSync(join(tmpdir(), "config-cli-")), "envoy.yaml");
+    const w = run(["config", "--out", out, "--wasm-dir", "/etc/envoy/wasm"]);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    assert.match(readFileSync(out, "utf8"), /filename: \/etc\/envoy\/wasm\/ws-router\.wasm/);
+    assert.equal(run(["validate", out, "--wasm-dir", "/etc/envoy/wasm"]).code, 0);
+    const plain = run(["validate", out]);
+    assert.equal(plain.code, 1);
+    assert.match(plain.stdout, /Wasm module not found: \/etc\/envoy\/wasm\/ws-router\.wasm/);
+  });
+
   it("gateway exits 1 with a clear message when the gateway cannot start the config", () => {
     const r = run(["gateway", "--config", "test/fixtures/configs/no-such-file.yaml"]);
     assert.equal(r.code, 1);
