@@ -67,16 +67,19 @@ test("a non-upgrade request is not counted", () => {
 });
 
 test("a reservation whose 101 never comes is released exactly once (backend 404, upstream 503, client abort)", () => {
+  const kept = upgraded("presence", 1);                 // a double release would show against it
   const a = open("presence");
   a.callOnResponseHeaders([[":status", "404"]], true);
   const b = open("presence");
   b.callOnResponseHeaders([[":status", "503"], ["content-type", "text/plain"]], false);
   const c = open("presence");                       // client went away before any response
-  assert.equal(sharedCount(host, "wss.cx.presence"), 3);
+  assert.equal(sharedCount(host, "wss.cx.presence"), 4);
   a.complete(); b.complete(); c.complete();
+  assert.equal(sharedCount(host, "wss.cx.presence"), 1);
+  assert.equal(stat(host, "wss.presence.cx_active"), 1);
+  assert.equal(stat(host, "wss.presence.cx_total"), 1);
+  kept.complete();
   assert.equal(sharedCount(host, "wss.cx.presence"), 0);
-  assert.equal(stat(host, "wss.presence.cx_active"), 0);
-  assert.equal(stat(host, "wss.presence.cx_total"), 0);
 });
 
 test("over the service limit the upgrade gets 503 with a jittered Retry-After before it continues", () => {

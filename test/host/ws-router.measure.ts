@@ -1,47 +1,66 @@
 // Measures ws-router's happy path in the host (not a test: speed belongs in bench/, which will
 // formalise it). Usage: npx tsx test/host/ws-router.measure.ts [requests]
-// Prints the mean time of callOnRequestHeaders (host serialisation + guest + hostcalls) and of a
-// whole stream (create, request headers, complete), and the hostcalls per request.
+// Prints, per request, the time of callOnRequestHeaders (host marshalling + guest + hostcalls)
+// for ws-router and for the floor module (test/fixtures/ws-router/floor-router.wat: the same
+// three hostcalls, no logic), their difference (the filter's own cost), the time of a whole
+// stream (create, request headers, complete) and the hostcalls per request.
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { Host, ManualClock } from "../../envoy-test/host/index.ts";
-import { CONFIG, ensureBuilt, upgrade } from "./ws-router-fixture.ts";
+import wabtInit from "wabt";
+import { Host, ManualClock, type Plugin } from "../../envoy-test/host/index.ts";
+import { CONFIG, ROOT, ensureBuilt, upgrade } from "./ws-router-fixture.ts";
 import { HostcallCounter } from "./ws-router-hostcalls.ts";
 
 const N = Number(process.argv[2] ?? 50000);
-const wasm = await ensureBuilt();
+const wasm = process.env.WS_ROUTER_WASM ?? await ensureBuilt();
+const wabt = await wabtInit();
+const floorWat = readFileSync(join(ROOT, "test/fixtures/ws-router/floor-router.wat"), "utf8");
+const floor = new Uint8Array(wabt.parseWat("floor-router.wat", floorWat).toBinary({}).buffer);
+
 const counter = new HostcallCounter();
 counter.install();
-const plugin = await new Host({ clock: new ManualClock() }).loadPlugin({ wasm, rootId: "ws_router", configuration: CONFIG });
+const router = await new Host({ clock: new ManualClock() }).loadPlugin({ wasm, rootId: "ws_router", configuration: CONFIG });
 counter.uninstall();
+const floorPlugin = await new Host({ clock: new ManualClock() }).loadPlugin({ wasm: floor, rootId: "ws_router" });
 
 const requests = ["/messages", "/presence?team=T024BE7LD", "/apps", "/messages/v2/x"].map((p) => upgrade(p));
 
-function run(n: number, whole: boolean): number {
-  const streams = whole ? [] : Array.from({ length: n }, () => plugin.createHttpStream());
-  const t0 = performance.now();
+function headersOnly(plugin: Plugin, n: number): number {
+  let total = 0;
   for (let i = 0; i < n; i++) {
-    if (whole) {
-      const s = plugin.createHttpStream();
-      s.callOnRequestHeaders(requests[i & 3]);
-      s.complete();
-    } else {
-      streams[i].callOnRequestHeaders(requests[i & 3]);
-    }
+    const s = plugin.createHttpStream();
+    const t0 = performance.now();
+    s.callOnRequestHeaders(requests[i & 3]);
+    total += performance.now() - t0;
+    s.complete();
   }
-  const dt = performance.now() - t0;
-  if (!whole) for (const s of streams) s.complete();
-  return (dt * 1000) / n;
+  return (total * 1000) / n;
 }
 
-run(5000, false); run(5000, true); // warm up the JIT and the module
+function wholeStream(plugin: Plugin, n: number): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const s = plugin.createHttpStream();
+    s.callOnRequestHeaders(requests[i & 3]);
+    s.complete();
+  }
+  return ((performance.now() - t0) * 1000) / n;
+}
+
+const best = (f: () => number) => Math.min(f(), f(), f());
+headersOnly(router, 5000); headersOnly(floorPlugin, 5000); // warm up the JIT and the modules
 const calls0 = counter.calls.length;
-const headersUs = Math.min(run(N, false), run(N, false), run(N, false));
+const routerUs = best(() => headersOnly(router, N));
 const callsPerRequest = (counter.calls.length - calls0) / (3 * N);
-const streamUs = Math.min(run(N, true), run(N, true), run(N, true));
+const floorUs = best(() => headersOnly(floorPlugin, N));
 console.log(JSON.stringify({
   requests: N,
-  onRequestHeadersMicros: +headersUs.toFixed(3),
-  wholeStreamMicros: +streamUs.toFixed(3),
+  routerOnRequestHeadersMicros: +routerUs.toFixed(3),
+  floorOnRequestHeadersMicros: +floorUs.toFixed(3),
+  filterOwnCostMicros: +(routerUs - floorUs).toFixed(3),
+  routerWholeStreamMicros: +best(() => wholeStream(router, N)).toFixed(3),
+  floorWholeStreamMicros: +best(() => wholeStream(floorPlugin, N)).toFixed(3),
   hostcallsPerOnRequestHeaders: callsPerRequest,
-  wasmBytes: (await import("node:fs")).statSync(wasm).size,
+  wasmBytes: statSync(wasm).size,
 }));
