@@ -223,6 +223,21 @@ describe("FrameReader.scanFrame", () => {
 });
 
 describe("FrameReader memory", () => {
+  it("saturates its 48-bit frame and message counters instead of spilling into the state bits", () => {
+    const r = new FrameReader(false, Mask.Unmasked);
+    const at = changetype<usize>(r) + offsetof<FrameReader>("_frames");
+    const max: u64 = 0xFFFF_FFFF_FFFF;
+    store<u64>(at, load<u64>(at) | max);
+    store<u64>(at + 8, load<u64>(at + 8) | max);
+    expect(scanAll(r, hex("81 00  81 00"))).toBe(2);
+    expect(r.frames).toBe(max);
+    expect(r.messages).toBe(max);
+    // The mask policy and flags kept in the top bits are intact.
+    const masked = hex("81 80 01 02 03 04");
+    expect(scanAll(r, masked)).toBe(-1);
+    expect(r.error).toBe(WsError.MaskPolicy);
+  });
+
   it("keeps its fields within 32 bytes", () => {
     expect(offsetof<FrameReader>()).toBeLessThanOrEqual(32);
   });
