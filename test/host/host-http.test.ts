@@ -1,0 +1,124 @@
+// HTTP streams as Envoy's wasm filter drives them: header maps, bodies, statuses, local replies,
+// lifecycle order.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { FilterDataStatus, FilterHeadersStatus, Host, encodePairs, decodePairs } from "../../envoy-test/host/index.ts";
+import { assemble, fixture, get } from "./host-fixtures.ts";
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function filter() {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await fixture("filter.wat"), rootId: "f" });
+  return { host, plugin };
+}
+
+test("header pairs serialise as count, sizes, then NUL-terminated keys and values", () => {
+  const b = encodePairs([[":path", "/a"], ["x", ""]]);
+  assert.equal(Buffer.from(b).toString("hex"),
+    "02000000" + "05000000" + "02000000" + "01000000" + "00000000" + Buffer.from(":path\0/a\0x\0\0").toString("hex"));
+  assert.deepEqual(decodePairs(b), [[":path", "/a"], ["x", ""]]);
+  assert.deepEqual(decodePairs(b.subarray(0, b.length - 1)), [], "a truncated list reads as no pairs, as in cpp-host");
+});
+
+test("request headers are lower-cased and a header the filter adds is visible after the call", async () => {
+  const { plugin } = await filter();
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders([[":path", "/Mixed"], ["X-Client", "A"]]);
+  assert.deepEqual(s.requestHeaders, [[":path", "/Mixed"], ["x-client", "A"], ["x-path", "/Mixed"]]);
+});
+
+test("a local reply sent while the filter returns Continue stops the stream (StopAllIterationAndWatermark)", async () => {
+  const { plugin } = await filter();
+  const s = plugin.createHttpStream();
+  assert.equal(s.callOnRequestHeaders(get("/deny")), FilterHeadersStatus.StopAllIterationAndWatermark);
+  assert.ok(s.localResponse);
+  assert.equal(s.localResponse.status, 403);
+  assert.equal(s.localResponse.details, "denied_by_wat", "Envoy replaces whitespace in details with '_'");
+  assert.equal(str(s.localResponse.body), "no");
+  assert.deepEqual(s.localResponse.headers, [["x-reason", "wat"]]);
+  assert.equal(s.localResponse.grpcStatus, -1, "-1 from the module means no grpc-status");
+});
+
+test("StopIteration from a header callback becomes StopAllIterationAndWatermark (cpp-host, ABI 0.2.x)", async () => {
+  const { plugin } = await filter();
+  const s = plugin.createHttpStream();
+  assert.equal(s.callOnRequestHeaders(get("/stop")), FilterHeadersStatus.StopAllIterationAndWatermark);
+});
+
+test("a body chunk the filter appends to reaches the driver modified", async () => {
+  const { plugin } = await filter();
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/upload"));
+  assert.equal(s.callOnRequestBody(bytes("abc"), true), FilterDataStatus.Continue);
+  assert.equal(str(s.requestBody), "abc!");
+  s.callOnResponseHeaders([[":status", "200"]]);
+  s.callOnResponseBody(bytes("xyz"), false);
+  assert.equal(str(s.responseBody), "<xyz", "start 0, length 0 prepends");
+});
+
+const LIFECYCLE = `(module
+  (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_pairs" (func $pairs (param i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_buffer_bytes" (func $set_buffer (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 4096))
+  (global $last (export "last_result") (mut i32) (i32.const -1))
+  (func (export "malloc") (param $n i32) (result i32) (local $p i32)
+    (local.set $p (global.get $heap)) (global.set $heap (i32.add (local.get $p) (local.get $n))) (local.get $p))
+  (func (export "proxy_abi_version_0_2_1"))
+  (data (i32.const 100) "createheadersdonelogdelete:pathXY")
+  (func (export "proxy_on_context_create") (param $id i32) (param $parent i32)
+    (if (local.get $parent) (then (drop (call $log (i32.const 2) (i32.const 100) (i32.const 6))))))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (drop (call $log (i32.const 2) (i32.const 106) (i32.const 7)))
+    ;; serialise the map and log it raw, so the test sees exactly what the module received
+    (drop (call $pairs (i32.const 0) (i32.const 16) (i32.const 20)))
+    (drop (call $log (i32.const 2) (i32.load (i32.const 16)) (i32.load (i32.const 20))))
+    (i32.const 0))
+  (func (export "proxy_on_response_body") (param i32 i32 i32) (result i32)
+    ;; start 0, length 1: drop the first byte and put "XY" in front
+    (global.set $last (call $set_buffer (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 131) (i32.const 2)))
+    (i32.const 0))
+  (func (export "proxy_on_response_trailers") (param i32 i32) (result i32)
+    ;; request headers are gone once the request continued: BadArgument (2)
+    (global.set $last (call $get_header (i32.const 0) (i32.const 126) (i32.const 5) (i32.const 16) (i32.const 20)))
+    (i32.const 0))
+  (func (export "proxy_on_done") (param i32) (result i32) (drop (call $log (i32.const 2) (i32.const 113) (i32.const 4))) (i32.const 1))
+  (func (export "proxy_on_log") (param i32) (drop (call $log (i32.const 2) (i32.const 117) (i32.const 3))))
+  (func (export "proxy_on_delete") (param i32) (drop (call $log (i32.const 2) (i32.const 120) (i32.const 6)))))`;
+
+test("a stream's context is created with its headers and ends with done, log, delete", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(LIFECYCLE), rootId: "l", workers: 1 });
+  const s = plugin.createHttpStream();
+  assert.deepEqual(host.logs().map((e) => e.message), [], "no callback before the first headers");
+  s.callOnRequestHeaders([[":path", "/p"], ["a", "b"]]);
+  s.complete();
+  const lines = host.logs().map((e) => e.message);
+  assert.deepEqual(lines, ["create", "headers", ":path\0/p\0a\0b\0".replace(/^/, "\x02\0\0\0\x05\0\0\0\x02\0\0\0\x01\0\0\0\x01\0\0\0"), "done", "log", "delete"]);
+  assert.ok(host.logs().slice(0, 2).every((e) => e.contextId === s.contextId && e.contextId === 2));
+  assert.deepEqual(plugin.workers[0].contextIds, [1], "the stream context is gone, the root stays");
+});
+
+test("set_buffer_bytes with start 0 and a length drains that many bytes and prepends the data", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(LIFECYCLE), rootId: "l", workers: 1 });
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/"));
+  s.callOnResponseHeaders([[":status", "200"]]);
+  s.callOnResponseBody(bytes("abc"));
+  assert.equal(str(s.responseBody), "XYbc");
+});
+
+test("request headers cannot be read once the request has continued (BadArgument)", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(LIFECYCLE), rootId: "l", workers: 1 });
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/"));
+  s.callOnResponseHeaders([[":status", "200"]]);
+  s.callOnResponseTrailers([["grpc-status", "0"]]);
+  assert.equal((plugin.workers[0].vm.instance.exports.last_result as WebAssembly.Global).value, 2);
+});
