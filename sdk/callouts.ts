@@ -1,6 +1,7 @@
 // Pending HTTP callouts and gRPC calls/streams: token -> (context that made it, handler).
 // One table for both kinds (one Map instantiation in the binary); Envoy numbers HTTP and gRPC
 // tokens from separate counters, so the key carries the kind in its high half.
+import { proxy_grpc_cancel } from "./bindings";
 import { BaseContext } from "./context";
 import { GrpcCallHandler } from "./grpc";
 import { HttpCallHandler } from "./http-call";
@@ -32,13 +33,16 @@ export function removePending(kind: u64, token: u32): void { table.delete(key(ki
 /** Number of calls waiting for an answer (tests, leak checks). */
 export function pendingCallouts(): i32 { return table.size; }
 
-/** Forgets every call of a deleted context: Envoy cancels them when the context goes away
- *  (context.cc Context::onDestroy / ~Context). */
+/** Forgets every call of a deleted context. Envoy keeps the call (it belongs to the root
+ *  context), so an HTTP answer may still arrive: it is then ignored, as no handler remains.
+ *  gRPC calls and streams are cancelled, so a stream's gRPC stream does not outlive it. */
 export function dropPendingOf(ctx: BaseContext): void {
   if (table.size == 0) return;
   const keys = table.keys();
   for (let i = 0; i < keys.length; i++) {
     const k = unchecked(keys[i]);
-    if (table.get(k).ctx === ctx) table.delete(k);
+    if (table.get(k).ctx !== ctx) continue;
+    table.delete(k);
+    if ((k >> 32) == GRPC) proxy_grpc_cancel(<u32>k);
   }
 }

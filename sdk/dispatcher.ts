@@ -246,7 +246,8 @@ export function onUpstreamConnectionClose(id: u32, peer: u32): void {
   leave();
 }
 
-// Callouts: routed by token to the context that made them (Envoy passes that context's id).
+// Callouts: Envoy names the root context (callouts belong to it); the token picks the context
+// that made the call and its handler.
 
 export function onHttpCallResponse(id: u32, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
   enter();

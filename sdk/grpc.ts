@@ -1,5 +1,6 @@
-// gRPC calls and streams. As with HTTP callouts, callbacks go to the context that started the
-// call (token -> context + handler). Envoy's rules (context.cc Context::grpcCall/grpcStream and
+// gRPC calls and streams. As with HTTP callouts, Envoy delivers every callback to the caller's
+// root context (proxy-wasm-cpp-host src/exports.cc grpc_call/grpc_stream: root_context()); the
+// SDK routes it by token to the context that started the call and its handler. Envoy's rules (context.cc Context::grpcCall/grpcStream and
 // the Grpc*ClientHandler classes): a unary call ends with exactly one of onReceive (success) or
 // onClose (failure); a stream ends with onClose. `service` is a cluster name, or a serialised
 // envoy.config.core.v3.GrpcService.

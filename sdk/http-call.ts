@@ -1,8 +1,8 @@
-// HTTP callouts. The response comes back to the context that made the call: Envoy keeps each
-// pending request in that context (context.cc Context::httpCall) and calls
-// proxy_on_http_call_response with that context's id; we map token -> (context, handler), so a
-// stream context can make callouts too, not only the root. A context deleted before its
-// response arrives has its callouts cancelled by Envoy (Context::onDestroy); we drop the entries.
+// HTTP callouts. Envoy attaches every callout to the ROOT context of the caller
+// (proxy-wasm-cpp-host src/exports.cc http_call: contextOrEffectiveContext()->root_context()), so
+// proxy_on_http_call_response always names the root. The SDK maps token -> (context that made
+// the call, handler), so the handler runs for the stream (or root) that asked. When that stream
+// is deleted first, its entries are dropped and the late response is ignored.
 import { proxy_http_call } from "./bindings";
 import { addPending, findPending, HTTP, Pending, removePending } from "./callouts";
 import { BaseContext } from "./context";
