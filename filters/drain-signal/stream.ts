@@ -11,7 +11,7 @@ import { answerControl } from "./control-route";
 import { DrainRoot } from "./root";
 import { Signal } from "./signal";
 import { DrainEntry } from "./state";
-import { Edit, FrameWatcher } from "./watcher";
+import { Edit, FrameWatcher, Injection } from "./watcher";
 
 export class DrainStream extends HttpContext {
   service: string = "";
@@ -72,12 +72,17 @@ export class DrainStream extends HttpContext {
       drain = this.drain;
     }
     if (bodySize == 0) return FilterDataStatus.Continue;
-    const raw = responseBody.getRaw(0, bodySize);
-    if (raw == null) return FilterDataStatus.Continue;
     const now = drain != null ? currentMs() : 0;
     const signal = this.signal!;
-    const inj = watcher.onChunk(raw.ptr, raw.len, endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
-    freeBytes(raw.ptr);
+    let inj: Injection;
+    if (watcher.needsBytes(bodySize)) {
+      const raw = responseBody.getRaw(0, bodySize);
+      if (raw == null) return FilterDataStatus.Continue;
+      inj = watcher.onChunk(raw.ptr, raw.len, endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
+      freeBytes(raw.ptr);
+    } else {
+      inj = watcher.onChunk(0, bodySize, endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
+    }
     if (inj.edit == Edit.None) {
       if (inj.malformed) root.stats.malformed.increment(1);
       return FilterDataStatus.Continue;

@@ -62,6 +62,15 @@ export class FrameWatcher {
     this.reader = new FrameReader(allowRsv1, Mask.Unmasked);
   }
 
+  /** Whether onChunk must see the bytes of a chunk of `len` bytes. Not when the stream is past
+   *  watching (nothing is scanned), nor when the whole chunk is payload of the current frame: the
+   *  reader skips payload by arithmetic without reading it, so the filter saves the
+   *  proxy_get_buffer_bytes copy (onChunk may then be given ptr 0). */
+  needsBytes(len: usize): bool {
+    if (this.phase >= Phase.Closed) return false;
+    return this.reader.pendingPayload < <u64>len;
+  }
+
   /** Scans one server->client chunk at [ptr, ptr+len) and decides what to add.
    *  drain: the drain that applies to this stream (null: none); signal: the signal frame
    *  (a Close frame for the close dialect: signalIsClose); closeFrame: Close 1001. */

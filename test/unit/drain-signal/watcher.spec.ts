@@ -218,6 +218,21 @@ describe("injection at frame boundaries", () => {
     expect(w.phase).toBe(Phase.Closed);
   });
 
+  it("needs no bytes for a chunk that is all payload of the current frame, and needs them when a header may start", () => {
+    const w = new FrameWatcher(false);
+    const head = hex("82 7e 01 00");   // Binary, 256-byte payload follows
+    const sig = hex(GOODBYE_FRAME), close = hex(CLOSE_1001);
+    expect(w.needsBytes(4)).toBe(true);
+    w.onChunk(head.dataStart, 4, false, 0, 7, null, sig.buffer, false, close.buffer);
+    expect(w.needsBytes(200)).toBe(false);
+    w.onChunk(0, 200, false, 0, 7, null, sig.buffer, false, close.buffer);
+    expect(w.needsBytes(56)).toBe(false);
+    expect(w.needsBytes(57)).toBe(true);
+    // The payload ends exactly at the chunk end: a boundary, where the signal may be appended.
+    const inj = w.onChunk(0, 56, false, 100, 7, drain(), sig.buffer, false, close.buffer);
+    expect(inj.edit).toBe(Edit.Append);
+  });
+
   it("does nothing when no drain applies", () => {
     const w = new FrameWatcher(false);
     const s = hex(HELLO);
