@@ -4,7 +4,8 @@ export enum WsError {
   None = 0,
   /** Opcode 0x3-0x7 or 0xB-0xF (RFC 6455 5.2). Offset: the frame's first byte. */
   ReservedOpcode = 1,
-  /** RSV1 without a negotiated extension, or RSV2/RSV3 at all (5.2). Offset: first byte. */
+  /** RSV1 without a negotiated extension, RSV2/RSV3 at all (5.2), or RSV1 on a control or
+   *  continuation frame (RFC 7692 6.1: only a message's first frame is marked). Offset: first byte. */
   RsvWithoutExtension = 2,
   /** Control frame with a payload length over 125 (5.5). Offset: the second byte. */
   ControlTooLong = 3,
@@ -21,6 +22,9 @@ export enum WsError {
   /** Extended length not in the minimal number of bytes (5.2: "the minimal number of bytes MUST
    *  be used"): 16-bit form for < 126, 64-bit form for < 65536. Offset: first extended-length byte. */
   NonMinimalLength = 9,
+  /** Close frame with a 1-byte payload: a Close body starts with a 2-byte code (5.5.1).
+   *  Offset: the second byte. */
+  CloseLengthOne = 10,
 }
 
 /** A stable lowercase name for logs and stats tags, e.g. "reserved_opcode". */
@@ -36,6 +40,7 @@ export function wsErrorName(e: WsError): string {
     case WsError.ExpectedContinuation: return "expected_continuation";
     case WsError.MaskPolicy: return "mask_policy";
     case WsError.NonMinimalLength: return "non_minimal_length";
+    case WsError.CloseLengthOne: return "close_length_one";
   }
   return "unknown";
 }

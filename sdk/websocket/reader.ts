@@ -125,33 +125,41 @@ export class FrameReader {
       } else {
         let b = <u32>load<u8>(ptr + i);
         if (pos == 0) {
-          // Byte 0: FIN RSV1 RSV2 RSV3 opcode(4). Checks in ws's Receiver order: RSV, opcode, FIN.
+          // Byte 0: FIN RSV1 RSV2 RSV3 opcode(4). Checked in ws's Receiver order (getInfo).
           let opcode = b & 0xF;
-          if ((b & 0x30) != 0 || ((b & 0x40) != 0 && (hs & H_ALLOW_RSV1) == 0)) {
+          let rsv1 = (b & 0x40) != 0;
+          if ((b & 0x30) != 0 || (rsv1 && (hs & H_ALLOW_RSV1) == 0)) {
             err = WsError.RsvWithoutExtension; errAt = i; break;
           }
-          if (opcode >= 8) {
-            if (opcode > 0xA) { err = WsError.ReservedOpcode; errAt = i; break; }
-            if ((b & 0x80) == 0) { err = WsError.ControlFragmented; errAt = i; break; }
-          } else if (opcode == 0) {
+          if (opcode == 0) {
+            // RFC 7692 6.1: RSV1 marks a compressed message on its first frame only.
+            if (rsv1) { err = WsError.RsvWithoutExtension; errAt = i; break; }
             if ((fl & F_IN_MESSAGE) == 0) { err = WsError.UnexpectedContinuation; errAt = i; break; }
           } else if (opcode <= 2) {
             if (fl & F_IN_MESSAGE) { err = WsError.ExpectedContinuation; errAt = i; break; }
+          } else if (opcode >= 8 && opcode <= 0xA) {
+            if ((b & 0x80) == 0) { err = WsError.ControlFragmented; errAt = i; break; }
+            // RFC 7692 6.1: control frames are never compressed.
+            if (rsv1) { err = WsError.RsvWithoutExtension; errAt = i; break; }
           } else {
             err = WsError.ReservedOpcode; errAt = i; break;
           }
           hs = (hs & H_CONFIG) | 1 | (opcode << H_OPCODE_SHIFT)
-            | ((b & 0x80) ? H_FIN : 0) | ((b & 0x40) ? H_RSV1 : 0);
+            | ((b & 0x80) ? H_FIN : 0) | (rsv1 ? H_RSV1 : 0);
         } else if (pos == 1) {
           // Byte 1: MASK len7. 126 -> 16-bit length follows, 127 -> 64-bit length follows.
+          // Checked in ws's order: control frame length, then the mask policy.
           let masked = (b & 0x80) != 0;
+          let len7 = b & 0x7F;
+          let opcode = (hs >> H_OPCODE_SHIFT) & 0xF;
+          if (opcode >= 8) {
+            if (len7 > 125) { err = WsError.ControlTooLong; errAt = i; break; }
+            // 5.5.1: a Close body starts with a 2-byte status code, so 1 byte cannot be one.
+            if (len7 == 1 && opcode == Opcode.Close) { err = WsError.CloseLengthOne; errAt = i; break; }
+          }
           let policy = (hs & H_POLICY) >> H_POLICY_SHIFT;
           if ((policy == 1 && masked) || (policy == 2 && !masked)) {
             err = WsError.MaskPolicy; errAt = i; break;
-          }
-          let len7 = b & 0x7F;
-          if (len7 > 125 && ((hs >> H_OPCODE_SHIFT) & 0xF) >= 8) {
-            err = WsError.ControlTooLong; errAt = i; break;
           }
           let ext: u32 = len7 == 126 ? 1 : len7 == 127 ? 2 : 0;
           rem = ext ? 0 : <u64>len7;

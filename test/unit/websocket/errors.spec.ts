@@ -96,8 +96,21 @@ describe("FrameReader on malformed frames (code and offset at every split)", () 
     expectError("81 00  89 80 01 02 03 04", WsError.MaskPolicy, 3, 1, false, Mask.Unmasked);
   });
 
-  it("checks the mask policy before the control frame length", () => {
-    expectError("89 7e", WsError.MaskPolicy, 1, 0, false, Mask.Masked);
+  it("checks the control frame length before the mask policy, as ws's Receiver does", () => {
+    expectError("89 7e", WsError.ControlTooLong, 1, 0, false, Mask.Masked);
+  });
+
+  it("rejects a Close frame with a 1-byte payload at the length byte", () => {
+    expectError("81 00  88 01 03", WsError.CloseLengthOne, 3, 1);
+  });
+
+  it("rejects RSV1 on control and continuation frames even with permessage-deflate", () => {
+    expectError("c9 00", WsError.RsvWithoutExtension, 0, 0, true);
+    expectError("41 01 00  c0 01 00", WsError.RsvWithoutExtension, 3, 1, true);
+  });
+
+  it("reports a control frame without FIN before its RSV1, as ws's Receiver does", () => {
+    expectError("49 00", WsError.ControlFragmented, 0, 0, true);
   });
 });
 

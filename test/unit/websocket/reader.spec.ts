@@ -181,6 +181,20 @@ describe("FrameReader options", () => {
     expect(r.error).toBe(WsError.None);
   });
 
+  it("accepts a compressed message whose RSV1 is on its first fragment only", () => {
+    const r = new FrameReader(true);
+    expect(scanAll(r, hex("41 03 f2 48 cd  80 06 c9 c9 07 00 00 00"))).toBe(2);
+    expect(r.messages).toBe(1);
+    expect(r.lastRsv).toBe(0);
+  });
+
+  it("accepts a Close frame with no payload and with a bare 2-byte code", () => {
+    const r = new FrameReader();
+    expect(scanAll(r, hex("88 00"))).toBe(1);
+    expect(scanAll(r, hex("88 02 03 e8"))).toBe(1);
+    expect(r.error).toBe(WsError.None);
+  });
+
   it("accepts both masked and unmasked frames under Mask.Any", () => {
     const r = new FrameReader(false, Mask.Any);
     expect(scanAll(r, hex("81 00  81 80 01 02 03 04"))).toBe(2);
