@@ -73,8 +73,12 @@ export interface HttpListener {
   streamIdleTimeout?: string;
   /** Route-level `request_headers_to_remove` on the virtual host. */
   requestHeadersToRemove?: string[];
-  /** Listener drain_type: DEFAULT or MODIFY_ONLY. */
+  /** Listener drain_type: DEFAULT (drain on hot restart, /drain_listeners, /healthcheck/fail)
+   *  or MODIFY_ONLY (only when the listener is modified or removed). */
   drainType?: "DEFAULT" | "MODIFY_ONLY";
+  /** HCM drain_timeout: after "Connection: close"/GOAWAY, how long before the connection is closed
+   *  (Envoy's default 5 s; upgraded websockets are not affected: ENVOY-NOTES "Draining"). */
+  drainTimeout?: string;
 }
 
 export interface HealthCheck {
@@ -209,6 +213,7 @@ export class EnvoyConfig {
       ],
       ...(l.websocket === false ? {} : { upgrade_configs: [{ upgrade_type: "websocket" }] }),
       ...(l.streamIdleTimeout !== undefined ? { stream_idle_timeout: l.streamIdleTimeout } : {}),
+      ...(l.drainTimeout !== undefined ? { drain_timeout: l.drainTimeout } : {}),
     };
     this.listeners.push({
       name: l.name,

@@ -54,6 +54,9 @@ export interface DefaultTopologyOptions {
   /** HTTP health checks of the backends (GET /healthz). Default true. */
   healthChecks?: boolean;
   healthyPanicThreshold?: number;
+  /** Route idle_timeout of the websocket route (e.g. "3600s"); unset, the HCM's
+   *  stream_idle_timeout (5 min) cuts idle upgraded streams (the demo backends ping). */
+  idleTimeout?: string;
   drain?: DrainSettings;
   /** Filter configurations: replace the defaults below entirely when given. */
   wsRouterConfig?: Json;
@@ -130,7 +133,8 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
       { name: "conn-accounting", module: "conn-accounting.wasm", rootId: "conn_accounting", vmId: VM_ID, configuration: o.connAccountingConfig ?? defaultConnAccountingConfig() },
       { name: "drain-signal", module: "drain-signal.wasm", rootId: "drain_signal", vmId: VM_ID, configuration: o.drainSignalConfig ?? defaultDrainSignalConfig(drain) },
     ],
-    routes: [{ prefix: "/", clusterHeader: "x-wss-cluster", requestHeadersToRemove: INTERNAL_HEADERS }],
+    routes: [{ prefix: "/", clusterHeader: "x-wss-cluster", requestHeadersToRemove: INTERNAL_HEADERS,
+      ...(o.idleTimeout !== undefined ? { idleTimeout: o.idleTimeout } : {}) }],
   });
   cfg.httpListener({
     name: "operator",

@@ -161,7 +161,7 @@ export class SchemaChecker {
         const shown = set.map((f) => seen.get(f)!);
         this.err(key(path, shown[1]), `oneof ${o.name}: only one of ${shown.join(", ")} may be set`);
       } else if (set.length === 0 && oneofRequired(o)) {
-        this.err(path || "(root)", `${name}: one of ${o.fieldsArray.map((f) => f.name).join(", ")} is required (oneof ${o.name})`);
+        this.err(path, `${name}: one of ${o.fieldsArray.map((f) => f.name).join(", ")} is required (oneof ${o.name})`);
       }
     }
     // validate.rules on absent fields (proto3 scalar defaults, required messages, empty repeated).

@@ -75,7 +75,7 @@ export async function validateFile(path: string, opts: ValidateOptions = {}): Pr
 }
 
 export function formatError(e: ConfigError): string {
-  return `${e.path}: ${e.message}`;
+  return `${e.path || "(document)"}: ${e.message}`;
 }
 
 async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {

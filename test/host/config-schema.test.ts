@@ -1,0 +1,97 @@
+// How the validator reads values, field by field, as Envoy's YAML -> JSON -> proto parse does
+// (source/common/protobuf/yaml_utility.cc) and as protoc-gen-validate then checks them.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { formatError, parseYaml, validateConfig } from "../../envoy-test/config/index.ts";
+
+const CLUSTER = "envoy.config.cluster.v3.Cluster";
+const ROUTE = "envoy.config.route.v3.RouteConfiguration";
+
+async function errorsOf(type: string, yaml: string): Promise<string[]> {
+  const { value, errors } = parseYaml(yaml);
+  assert.deepEqual(errors, []);
+  return (await validateConfig(value, { type, runModules: false })).errors.map(formatError);
+}
+
+describe("scalars and well-known types", () => {
+  it("accepts int64 as a number or a string, and refuses it out of range", async () => {
+    assert.deepEqual(await errorsOf("envoy.type.v3.Int64Range", `start: "-9223372036854775808"\nend: 9007199254740993`), []);
+    assert.deepEqual(await errorsOf("envoy.type.v3.Int64Range", `start: "9223372036854775808"`),
+      ["start: value 9223372036854775808 out of range for int64 (-9223372036854775808..9223372036854775807)"]);
+    assert.deepEqual(await errorsOf("envoy.type.v3.Int64Range", `start: 1.5`), ["start: expected an integer (int64), got number 1.5"]);
+  });
+
+  it("accepts uint32 as a number or a string, and refuses it out of range", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nper_connection_buffer_limit_bytes: "4294967295"\nmax_requests_per_connection: 7`), []);
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nper_connection_buffer_limit_bytes: 4294967296`),
+      ["per_connection_buffer_limit_bytes: value 4294967296 out of range for uint32 (0..4294967295)"]);
+    assert.deepEqual(await errorsOf("envoy.config.core.v3.RuntimeUInt32", `runtime_key: k\ndefault_value: -1`),
+      ["default_value: value -1 out of range for uint32 (0..4294967295)"]);
+  });
+
+  it("reads Durations only in the \"1.5s\" form with at most nine fraction digits", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nconnect_timeout: 0.000000001s`), []);
+    for (const bad of ["1.0000000001s", "5", "1m", "{seconds: 1}"]) {
+      const errs = await errorsOf(CLUSTER, `name: c\nconnect_timeout: ${bad}`);
+      assert.equal(errs.length, 1, bad);
+      assert.match(errs[0], /^connect_timeout: expected a Duration like "1\.5s"/, bad);
+    }
+  });
+
+  it("takes wrappers as their bare value, not as {value: ...}", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nper_connection_buffer_limit_bytes: 1024`), []);
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nper_connection_buffer_limit_bytes: {value: 1024}`),
+      ["per_connection_buffer_limit_bytes: expected an integer (uint32), got a mapping"]);
+  });
+
+  it("reads enums by name in any case or by number, and refuses unknown names", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: least_request`), []);
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: 1`), []);
+    assert.equal((await errorsOf(CLUSTER, `name: c\nlb_policy: LEAST`)).length, 1);
+  });
+
+  it("refuses an enum number outside the enum where validate.rules say defined_only", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: 42`),
+      ["lb_policy: value 42 is not a defined envoy.config.cluster.v3.Cluster.LbPolicy (one of ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM, MAGLEV, CLUSTER_PROVIDED, LOAD_BALANCING_POLICY_CONFIG)"]);
+  });
+
+  it("accepts any JSON inside a Struct and checks the type inside an Any", async () => {
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nmetadata: {filter_metadata: {"envoy.lb": {canary: true, weights: [1, 2], nested: {a: null}}}}`), []);
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\ntyped_extension_protocol_options:\n  x: {"@type": type.googleapis.com/google.protobuf.StringValue, value: 5}`),
+      ["typed_extension_protocol_options.x.value: expected a string, got number 5 (quote it in YAML)"]);
+  });
+});
+
+describe("validate.rules", () => {
+  it("requires a message marked required (Route.match)", async () => {
+    assert.deepEqual(await errorsOf(ROUTE, `virtual_hosts: [{name: v, domains: ["*"], routes: [{route: {cluster: c}}]}]`),
+      ["virtual_hosts[0].routes[0].match: value is required"]);
+  });
+
+  it("requires at least one item where min_items is set (VirtualHost.domains)", async () => {
+    assert.deepEqual(await errorsOf(ROUTE, `virtual_hosts: [{name: v, routes: []}]`),
+      ["virtual_hosts[0].domains: value must contain at least 1 item(s)"]);
+  });
+
+  it("checks header-name rules on strings (RouteAction.cluster_header)", async () => {
+    assert.deepEqual(await errorsOf(ROUTE, `virtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster_header: "x-wss\\ncluster"}}]}]`),
+      ["virtual_hosts[0].routes[0].route.cluster_header: value is not a valid header name"]);
+  });
+
+  it("reports nothing for a valid route configuration", async () => {
+    assert.deepEqual(await errorsOf(ROUTE, `name: r\nvirtual_hosts: [{name: v, domains: ["*"], routes: [{match: {prefix: /}, route: {cluster: c}}]}]`), []);
+  });
+});
+
+describe("YAML as Envoy reads it", () => {
+  it("reports a YAML syntax error with its line", () => {
+    const { errors } = parseYaml("a: [1, 2\nb: 3\n", "x.yaml");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].path, /^x\.yaml:\d+$/);
+  });
+
+  it("names the document itself when it is not a mapping", async () => {
+    assert.deepEqual((await validateConfig([1, 2], { runModules: false })).errors.map(formatError),
+      ["(document): expected a mapping for envoy.config.bootstrap.v3.Bootstrap, got a list"]);
+  });
+});
