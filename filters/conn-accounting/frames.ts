@@ -5,6 +5,7 @@
 // reader per VM and back. Two reader objects per stream would cost their state plus two object
 // headers and two pointers, about 2 x 64 bytes in the TLSF heap; inline they cost 64.
 import { FrameReader } from "../../sdk/websocket";
+import { Buffer, freeBytes } from "../../sdk";
 
 // @ts-ignore: compile-time constant (AssemblyScript builtin)
 export const READER_BYTES: usize = offsetof<FrameReader>();
@@ -24,13 +25,32 @@ export function resetReader(state: usize, permessageDeflate: bool): void {
   memory.copy(state, changetype<usize>(permessageDeflate ? deflate : plain), READER_BYTES);
 }
 
-/** Scans len bytes at ptr with the reader whose state is at state; returns frames completed in
- *  this chunk, or -1 when the framing is invalid (FrameReader.scan). */
-@inline
-export function scanWith(state: usize, ptr: usize, len: usize): i32 {
+/** Counts the frames completed by the next `size` bytes of a body buffer, with the reader
+ *  whose state is at `state`; -1 when the framing is invalid (FrameReader.scan).
+ *
+ *  Only bytes that can hold a frame header are copied out of the host: FrameReader skips
+ *  payload by arithmetic without reading memory (pendingPayload tells how much is left), so a
+ *  chunk inside a large frame costs no hostcall, and otherwise the copy starts after the
+ *  current payload. */
+export function countChunk(state: usize, buf: Buffer, size: usize): i32 {
   const r = scratch;
   memory.copy(changetype<usize>(r), state, READER_BYTES);
-  const n = r.scan(ptr, len);
+  let n: i32 = 0;
+  const pending = r.pendingPayload;
+  if (pending >= <u64>size) {
+    n = r.scan(0, size);              // payload only: no byte is read, ptr is never dereferenced
+  } else {
+    const skip = <usize>pending;
+    if (skip > 0) n = r.scan(0, skip);  // the rest of the current payload completes its frame
+    if (n >= 0) {
+      const raw = buf.getRaw(skip, size - skip);
+      if (raw != null) {
+        const m = r.scan(raw.ptr, raw.len);
+        freeBytes(raw.ptr);
+        n = m < 0 ? -1 : n + m;
+      }
+    }
+  }
   memory.copy(state, changetype<usize>(r), READER_BYTES);
   return n;
 }

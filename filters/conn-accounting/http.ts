@@ -2,14 +2,14 @@
 // the per-service and per-key limits. See README.md for configuration, stats and keys.
 import {
   RootContext, HttpContext, FilterHeadersStatus, FilterDataStatus, HeaderPair,
-  requestHeaders, responseHeaders, requestBody, responseBody, freeBytes, Buffer,
+  requestHeaders, responseHeaders, requestBody, responseBody,
   sendLocalResponse, currentTimeNanos, log, LogLevel,
 } from "../../sdk";
 import { HttpConfig, parseHttpConfig, configError } from "./config";
 import { acquire, release, Acquire, lastCountError } from "./counts";
 import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus, isWebsocketUpgrade } from "./lifecycle";
 import { statSegment, queryParam, fnv1a64 } from "./names";
-import { resetReader, scanWith, lastErrorOffset, negotiatesDeflate } from "./frames";
+import { resetReader, countChunk, lastErrorOffset, negotiatesDeflate } from "./frames";
 import { retryAfterSeconds } from "./jitter";
 import { sharedStore } from "./shared-store";
 import { Service, ServiceTable } from "./service";
@@ -131,7 +131,7 @@ export class AccountingStream extends HttpContext {
     if (svc != null && (this.flags & (ACTIVE | ENDED)) == ACTIVE) {
       svc.pendingRxBytes += bodySize;
       if ((this.flags & (RX_OFF | NO_FRAMES)) == 0) {
-        const n = countFrames(this.rxState(), requestBody, bodySize);
+        const n = countChunk(this.rxState(), requestBody, bodySize);
         if (n < 0) { this.flags |= RX_OFF; frameError("client", svc); } else svc.pendingRxFrames += <u64>n;
       }
     }
@@ -143,7 +143,7 @@ export class AccountingStream extends HttpContext {
     if (svc != null && (this.flags & (ACTIVE | ENDED)) == ACTIVE) {
       svc.pendingTxBytes += bodySize;
       if ((this.flags & (TX_OFF | NO_FRAMES)) == 0) {
-        const n = countFrames(this.txState(), responseBody, bodySize);
+        const n = countChunk(this.txState(), responseBody, bodySize);
         if (n < 0) { this.flags |= TX_OFF; frameError("server", svc); } else svc.pendingTxFrames += <u64>n;
       }
     }
@@ -194,17 +194,6 @@ export class AccountingStream extends HttpContext {
     sendLocalResponse(503, REJECT_DETAILS, String.UTF8.encode(REJECT_BODY), headers);
     return FilterHeadersStatus.StopIteration;
   }
-}
-
-/** Frames completed in this chunk (read without copying), or -1 when the stream is not
- *  valid RFC 6455 framing (counting stops for that direction; bytes are still counted). */
-function countFrames(state: usize, buf: Buffer, size: usize): i32 {
-  if (size == 0) return 0;
-  const raw = buf.getRaw(0, size);
-  if (raw == null) return 0;
-  const n = scanWith(state, raw.ptr, raw.len);
-  freeBytes(raw.ptr);
-  return n;
 }
 
 function frameError(side: string, svc: Service): void {
