@@ -55,7 +55,7 @@ export function countChunk(state: usize, buf: Buffer, size: usize): i32 {
   return n;
 }
 
-/** Stream offset of the byte that made the last scanWith() fail. */
+/** Stream offset of the byte that made the last countChunk() fail. */
 export function lastErrorOffset(): u64 {
   return scratch.errorOffset;
 }

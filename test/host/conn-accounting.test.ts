@@ -157,6 +157,18 @@ test("frames are counted each way across every two-chunk split, and bytes each w
   assert.equal(stat(host, "wss.apps.tx_bytes"), streams * server.length);
 });
 
+test("a frame larger than many chunks is counted once, and the frames after it too", () => {
+  // 70,000-byte binary frame: 127 then a 64-bit length (RFC 6455 5.2), then "Hello".
+  const big = new Uint8Array(10 + 70000);
+  big.set([0x82, 0x7f, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70]);
+  const all = new Uint8Array([...big, ...SERVER_HELLO]);
+  const s = upgraded("apps");
+  for (let o = 0; o < all.length; o += 1024) s.callOnResponseBody(all.subarray(o, o + 1024), false);
+  s.complete();
+  assert.equal(stat(host, "wss.apps.tx_frames"), 2);
+  assert.equal(stat(host, "wss.apps.tx_bytes"), all.length);
+});
+
 test("frame and byte counts of a long-lived socket reach the stats on the root tick", () => {
   const s = upgraded("apps");
   s.callOnResponseBody(SERVER_HELLO, false);
