@@ -10,11 +10,12 @@ import { compileHarness, type Compiled, type Harness } from "../fixtures/ws-harn
 
 // @types/ws does not declare Sender and Receiver; these are the parts this test uses.
 interface FakeSocket { cork(): void; uncork(): void; write(chunk: Buffer | string, cb?: () => void): boolean }
+type Done = (err?: Error) => void;
 interface WsSender {
-  send(data: Buffer | string, options: { binary: boolean; fin: boolean; mask: boolean; compress: boolean }): void;
-  ping(data: Buffer, mask: boolean): void;
-  pong(data: Buffer, mask: boolean): void;
-  close(code: number, data: string, mask: boolean): void;
+  send(data: Buffer | string, options: { binary: boolean; fin: boolean; mask: boolean; compress: boolean }, cb: Done): void;
+  ping(data: Buffer, mask: boolean, cb: Done): void;
+  pong(data: Buffer, mask: boolean, cb: Done): void;
+  close(code: number, data: string, mask: boolean, cb: Done): void;
 }
 interface WsReceiver {
   write(chunk: Buffer): boolean;
@@ -26,7 +27,8 @@ interface WsReceiver {
 const require = createRequire(import.meta.url);
 const ws = require("ws") as {
   Sender: new (socket: FakeSocket, extensions: object, generateMask: (mask: Buffer) => void) => WsSender;
-  Receiver: new (options: { isServer: boolean; allowSynchronousEvents?: boolean }) => WsReceiver;
+  Receiver: new (options: { isServer: boolean; extensions?: object }) => WsReceiver;
+  PerMessageDeflate: new (options: { isServer: boolean }) => { accept(offers: object[]): object };
 };
 
 /** mulberry32: small, seeded, reproducible. */
@@ -41,7 +43,7 @@ function prng(seed: number): () => number {
   };
 }
 
-interface Frame { opcode: number; fin: boolean; masked: boolean; length: number; start: number; payloadStart: number; end: number }
+interface Frame { opcode: number; fin: boolean; rsv1: boolean; masked: boolean; length: number; start: number; payloadStart: number; end: number }
 interface Produced { bytes: Buffer; frames: Frame[]; messages: number; pings: number; pongs: number }
 
 const EDGE_LENGTHS = [0, 1, 125, 126, 127, 65535, 65536, 65537];
@@ -54,9 +56,29 @@ function pickLength(rand: () => number): number {
   return 65536 + Math.floor(rand() * 8000);
 }
 
+function headerSize(length: number, masked: boolean): number {
+  return (length < 126 ? 2 : length < 65536 ? 4 : 10) + (masked ? 4 : 0);
+}
+
+/** The payload length of a frame of `size` bytes in total (ws writes minimal lengths). */
+function payloadLengthOf(size: number, masked: boolean): number {
+  const m = masked ? 4 : 0;
+  if (size - 2 - m < 126) return size - 2 - m;
+  if (size - 4 - m < 65536) return size - 4 - m;
+  return size - 10 - m;
+}
+
+/** permessage-deflate as negotiated by a client offering it with no parameters. */
+function deflate(isServer: boolean): object {
+  const pmd = new ws.PerMessageDeflate({ isServer });
+  pmd.accept([{}]);
+  return { "permessage-deflate": pmd };
+}
+
 /** A stream of `count` messages (some fragmented, with Ping/Pong between fragments) and a final
- *  Close, written by ws's Sender; every frame's bounds come from the bytes each call wrote. */
-function produce(seed: number, masked: boolean, count: number): Produced {
+ *  Close, written by ws's Sender; every frame's bounds come from the bytes each call wrote (each
+ *  call is awaited, since compression completes asynchronously). */
+async function produce(seed: number, masked: boolean, count: number, compress = false): Promise<Produced> {
   const rand = prng(seed);
   const chunks: Buffer[] = [];
   let total = 0;
@@ -71,25 +93,28 @@ function produce(seed: number, masked: boolean, count: number): Produced {
       return true;
     },
   };
-  const sender = new ws.Sender(socket, {}, (mask) => {
+  const sender = new ws.Sender(socket, compress ? deflate(!masked) : {}, (mask) => {
     for (let i = 0; i < 4; i++) mask[i] = Math.floor(rand() * 256);
   });
   const frames: Frame[] = [];
   let pings = 0;
   let pongs = 0;
-  const record = (opcode: number, fin: boolean, length: number, write: () => void) => {
+  const record = async (opcode: number, fin: boolean, rsv1: boolean, sent: number | null, write: (cb: (err?: Error) => void) => void) => {
     const start = total;
-    write();
-    frames.push({ opcode, fin, masked, length, start, payloadStart: total - length, end: total });
+    await new Promise<void>((resolve, reject) => write((err) => (err ? reject(err) : resolve())));
+    const length = payloadLengthOf(total - start, masked);
+    // The oracle checks itself: what ws wrote is the header RFC 6455 5.2 gives the length.
+    if (sent !== null) assert.equal(length, sent, `seed ${seed}: ws wrote ${total - start} bytes for ${sent} payload bytes`);
+    frames.push({ opcode, fin, rsv1, masked, length, start, payloadStart: total - length, end: total });
   };
-  const control = () => {
+  const control = async () => {
     const data = Buffer.alloc(Math.floor(rand() * 126), 0x70);
     if (rand() < 0.5) {
       pings++;
-      record(0x9, true, data.length, () => sender.ping(data, masked));
+      await record(0x9, true, false, data.length, (cb) => sender.ping(data, masked, cb));
     } else {
       pongs++;
-      record(0xa, true, data.length, () => sender.pong(data, masked));
+      await record(0xa, true, false, data.length, (cb) => sender.pong(data, masked, cb));
     }
   };
   for (let m = 0; m < count; m++) {
@@ -99,13 +124,13 @@ function produce(seed: number, masked: boolean, count: number): Produced {
       const length = pickLength(rand);
       const data = binary ? Buffer.alloc(length, m & 0xff) : "x".repeat(length);
       const fin = f === fragments - 1;
-      record(f === 0 ? (binary ? 0x2 : 0x1) : 0x0, fin, length, () =>
-        sender.send(data, { binary, fin, mask: masked, compress: false }));
-      if (!fin && rand() < 0.6) control();
+      await record(f === 0 ? (binary ? 0x2 : 0x1) : 0x0, fin, compress && f === 0, compress ? null : length, (cb) =>
+        sender.send(data, { binary, fin, mask: masked, compress }, cb));
+      if (!fin && rand() < 0.6) await control();
     }
-    if (rand() < 0.2) control();
+    if (rand() < 0.2) await control();
   }
-  record(0x8, true, 2 + 3, () => sender.close(1000, "bye", masked));
+  await record(0x8, true, false, 2 + 3, (cb) => sender.close(1000, "bye", masked, cb));
   return { bytes: Buffer.concat(chunks), frames, messages: count, pings, pongs };
 }
 
@@ -124,10 +149,6 @@ function splitPoints(seed: number, total: number): number[] {
   return sizes;
 }
 
-function headerSize(length: number, masked: boolean): number {
-  return (length < 126 ? 2 : length < 65536 ? 4 : 10) + (masked ? 4 : 0);
-}
-
 let compiled: Compiled;
 before(async () => {
   compiled = await compileHarness();
@@ -139,93 +160,106 @@ describe("ws-harness module", () => {
   });
 });
 
+/** Feeds a produced stream to the reader (and ws's Receiver) in seeded random chunks and checks
+ *  every frame, the state between chunks, and the totals. */
+async function verify(produced: Produced, seed: number, masked: boolean, compress: boolean) {
+  const { bytes, frames } = produced;
+  const h: Harness = await compiled.instantiate();
+  h.reset(compress ? 1 : 0, masked ? 1 : 0);
+  const base = h.alloc(bytes.length);
+  new Uint8Array(h.memory.buffer, base, bytes.length).set(bytes);
+
+  // Pass 1: scanFrame in a loop within each random chunk sees every frame at its end offset.
+  const receiver = new ws.Receiver({ isServer: masked, extensions: compress ? deflate(masked) : {} });
+  const seen = { messages: 0, pings: 0, pongs: 0, close: -1 };
+  const concluded = new Promise<void>((resolve, reject) => {
+    receiver.on("conclude", (code) => { seen.close = code; resolve(); });
+    receiver.on("error", (err) => reject(new Error(`ws Receiver rejected the stream: ${err.message}`)));
+  });
+  receiver.on("message", () => seen.messages++);
+  receiver.on("ping", () => seen.pings++);
+  receiver.on("pong", () => seen.pongs++);
+  const probe0 = h.alloc(16);
+  const probe1 = h.alloc(16);
+  let at = 0;
+  let k = 0;
+  for (const size of splitPoints(seed, bytes.length)) {
+    receiver.write(bytes.subarray(at, at + size));
+    let used = 0;
+    while (used < size) {
+      const c = h.scanFrame(base + at + used, size - used);
+      assert.ok(c > 0, `seed ${seed}: scanFrame returned ${c} at ${at + used} (error ${h.error()} at ${h.errorOffset()})`);
+      used += c;
+      if (Number(h.frames()) > k) {
+        const f = frames[k];
+        const where = `seed ${seed}, frame ${k} (${f.start}..${f.end})`;
+        assert.equal(Number(h.offset()), f.end, `${where}: completed at the wrong offset`);
+        assert.equal(h.lastOpcode(), f.opcode, `${where}: opcode`);
+        assert.equal(h.lastFin() !== 0, f.fin, `${where}: FIN`);
+        assert.equal(h.lastMasked() !== 0, f.masked, `${where}: MASK`);
+        assert.equal(h.lastRsv(), f.rsv1 ? 4 : 0, `${where}: RSV`);
+        k++;
+      }
+    }
+    at += size;
+    // Between chunks: what is left of the frame in progress is its length minus what passed.
+    const f = frames[k];
+    if (f) {
+      const where = `seed ${seed}, after chunk ending at ${at}, frame ${k}`;
+      assert.equal(Number(h.pendingPayload()), at >= f.payloadStart ? f.end - at : 0, `${where}: pending payload`);
+      assert.equal(h.atFrameBoundary() !== 0, at === f.start, `${where}: boundary`);
+    }
+  }
+  const probe2 = h.alloc(16);
+  assert.equal(probe2 - probe1, probe1 - probe0, "scanFrame allocated on the harness heap");
+  assert.equal(k, frames.length, `seed ${seed}: frames found`);
+  assert.equal(Number(h.messages()), produced.messages);
+  assert.equal(h.closeSeen(), 1);
+  assert.equal(h.error(), 0);
+  await concluded;
+  assert.deepEqual(seen, { messages: produced.messages, pings: produced.pings, pongs: produced.pongs, close: 1000 },
+    "ws's Receiver read the same chunks");
+
+  // Pass 2: plain scan() over other random splits returns the same totals.
+  h.reset(compress ? 1 : 0, masked ? 1 : 0);
+  let sum = 0;
+  at = 0;
+  for (const size of splitPoints(seed + 1000, bytes.length)) {
+    const n = h.scan(base + at, size);
+    assert.ok(n >= 0, `seed ${seed}: scan failed at ${at} (error ${h.error()} at ${h.errorOffset()})`);
+    sum += n;
+    at += size;
+  }
+  assert.equal(sum, frames.length);
+  assert.equal(Number(h.frames()), frames.length);
+  assert.equal(Number(h.messages()), produced.messages);
+  assert.equal(Number(h.offset()), bytes.length);
+  assert.equal(h.lastOpcode(), 0x8);
+  assert.equal(h.canInject(), 0, "no injection after Close");
+}
+
 const SEEDS = [1, 2, 3, 4, 5, 6];
+const DIRECTIONS = [
+  { masked: true, name: "masked (client to server)" },
+  { masked: false, name: "unmasked (server to client)" },
+];
 
 describe("FrameReader agrees with ws's Sender and Receiver", () => {
-  for (const masked of [true, false]) {
+  for (const { masked, name } of DIRECTIONS) {
     for (const seed of SEEDS) {
-      test(`finds every frame of a ${masked ? "masked (client)" : "unmasked (server)"} ws stream split at random points, seed ${seed}`, async () => {
-        const produced = produce(seed, masked, 40);
-        const { bytes, frames } = produced;
-        // The oracle itself: each frame's header is the size RFC 6455 5.2 gives its length.
-        for (const f of frames) assert.equal(f.payloadStart - f.start, headerSize(f.length, masked), `seed ${seed}: header of frame at ${f.start}`);
-
-        const h: Harness = await compiled.instantiate();
-        h.reset(0, masked ? 1 : 0);
-        const base = h.alloc(bytes.length);
-        new Uint8Array(h.memory.buffer, base, bytes.length).set(bytes);
-
-        // Pass 1: scanFrame in a loop within each random chunk sees every frame at its end offset.
-        const sizes = splitPoints(seed, bytes.length);
-        const receiver = new ws.Receiver({ isServer: masked });
-        const seen = { messages: 0, pings: 0, pongs: 0, close: -1 };
-        receiver.on("message", () => seen.messages++);
-        receiver.on("ping", () => seen.pings++);
-        receiver.on("pong", () => seen.pongs++);
-        receiver.on("conclude", (code) => (seen.close = code));
-        receiver.on("error", (err) => assert.fail(`ws Receiver rejected the stream: ${err.message}`));
-        const probe0 = h.alloc(16);
-        const probe1 = h.alloc(16);
-        let at = 0;
-        let k = 0;
-        for (const size of sizes) {
-          receiver.write(bytes.subarray(at, at + size));
-          let used = 0;
-          while (used < size) {
-            const c = h.scanFrame(base + at + used, size - used);
-            assert.ok(c > 0, `seed ${seed}: scanFrame returned ${c} at ${at + used} (error ${h.error()} at ${h.errorOffset()})`);
-            used += c;
-            if (Number(h.frames()) > k) {
-              const f = frames[k];
-              const where = `seed ${seed}, frame ${k} (${f.start}..${f.end})`;
-              assert.equal(Number(h.offset()), f.end, `${where}: completed at the wrong offset`);
-              assert.equal(h.lastOpcode(), f.opcode, `${where}: opcode`);
-              assert.equal(h.lastFin() !== 0, f.fin, `${where}: FIN`);
-              assert.equal(h.lastMasked() !== 0, f.masked, `${where}: MASK`);
-              assert.equal(h.lastRsv(), 0, `${where}: RSV`);
-              k++;
-            }
-          }
-          at += size;
-          // Between chunks: what is left of the frame in progress is its length minus what passed.
-          const f = frames[k];
-          if (f) {
-            const where = `seed ${seed}, after chunk ending at ${at}, frame ${k}`;
-            assert.equal(Number(h.pendingPayload()), at >= f.payloadStart ? f.end - at : 0, `${where}: pending payload`);
-            assert.equal(h.atFrameBoundary() !== 0, at === f.start, `${where}: boundary`);
-          }
-        }
-        const probe2 = h.alloc(16);
-        assert.equal(probe2 - probe1, probe1 - probe0, "scanFrame allocated on the harness heap");
-        assert.equal(k, frames.length, `seed ${seed}: frames found`);
-        assert.equal(Number(h.messages()), produced.messages);
-        assert.equal(h.closeSeen(), 1);
-        assert.equal(h.error(), 0);
-        assert.deepEqual(seen, { messages: produced.messages, pings: produced.pings, pongs: produced.pongs, close: 1000 },
-          "ws's Receiver read the same chunks");
-
-        // Pass 2: plain scan() over other random splits returns the same totals.
-        h.reset(0, masked ? 1 : 0);
-        let sum = 0;
-        at = 0;
-        for (const size of splitPoints(seed + 1000, bytes.length)) {
-          const n = h.scan(base + at, size);
-          assert.ok(n >= 0, `seed ${seed}: scan failed at ${at} (error ${h.error()} at ${h.errorOffset()})`);
-          sum += n;
-          at += size;
-        }
-        assert.equal(sum, frames.length);
-        assert.equal(Number(h.frames()), frames.length);
-        assert.equal(Number(h.messages()), produced.messages);
-        assert.equal(Number(h.offset()), bytes.length);
-        assert.equal(h.lastOpcode(), 0x8);
-        assert.equal(h.canInject(), 0, "no injection after Close");
+      test(`finds every frame of a ${name} ws stream split at random points, seed ${seed}`, async () => {
+        await verify(await produce(seed, masked, 40), seed, masked, false);
+      });
+    }
+    for (const seed of [101, 102]) {
+      test(`finds every frame of a ${name} permessage-deflate ws stream, RSV1 on first fragments only, seed ${seed}`, async () => {
+        await verify(await produce(seed, masked, 25, true), seed, masked, true);
       });
     }
   }
 
   test("rejects ws's masked client frames under the server-to-client mask policy, at byte 1", async () => {
-    const { bytes } = produce(7, true, 3);
+    const { bytes } = await produce(7, true, 3);
     const h = await compiled.instantiate();
     h.reset(0, 0);
     const base = h.alloc(bytes.length);
@@ -233,6 +267,17 @@ describe("FrameReader agrees with ws's Sender and Receiver", () => {
     assert.equal(h.scan(base, bytes.length), -1);
     assert.equal(h.error(), 8 /* WsError.MaskPolicy */);
     assert.equal(h.errorOffset(), 1n);
+  });
+
+  test("rejects ws's compressed frames when permessage-deflate was not negotiated, at byte 0", async () => {
+    const { bytes } = await produce(8, false, 3, true);
+    const h = await compiled.instantiate();
+    h.reset(0, 0);
+    const base = h.alloc(bytes.length);
+    new Uint8Array(h.memory.buffer, base, bytes.length).set(bytes);
+    assert.equal(h.scan(base, bytes.length), -1);
+    assert.equal(h.error(), 2 /* WsError.RsvWithoutExtension */);
+    assert.equal(h.errorOffset(), 0n);
   });
 });
 
