@@ -31,6 +31,8 @@ export interface HostOptions {
   clusters?: string[];
   /** keep log entries in memory for logs() (default true) */
   recordLogs?: boolean;
+  /** count hostcalls by name in Host.hostcalls (benchmarks: hostcalls per stream) */
+  countHostcalls?: boolean;
 }
 
 export type { PendingCallout };
@@ -51,6 +53,8 @@ export class Host {
   readonly pending = new Set<PendingCallout>();
   /** depth of wasm calls in progress across all VMs */
   callDepth = 0;
+  /** hostcalls made by name, when constructed with countHostcalls */
+  readonly hostcalls: Map<string, number> | null;
 
   private readonly onLog?: (e: LogEntry) => void;
   private readonly recordLogs: boolean;
@@ -72,6 +76,17 @@ export class Host {
     this.recordLogs = opts.recordLogs ?? true;
     this.queues = new SharedQueues(this);
     this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
+    this.hostcalls = opts.countHostcalls ? new Map() : null;
+  }
+
+  private counted(fns: Record<string, (...args: never[]) => unknown>): WebAssembly.ModuleImports {
+    const counts = this.hostcalls;
+    if (!counts) return fns as WebAssembly.ModuleImports;
+    const out: Record<string, unknown> = {};
+    for (const [name, f] of Object.entries(fns)) {
+      out[name] = (...args: never[]) => { counts.set(name, (counts.get(name) ?? 0) + 1); return f(...args); };
+    }
+    return out as WebAssembly.ModuleImports;
   }
 
   /**
@@ -143,9 +158,9 @@ export class Host {
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
     env: Record<string, string>, where: string): WasmVm {
     const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
-    const wasi = buildWasi(vm);
-    const imports: WebAssembly.Imports = { env: buildEnv(vm) as WebAssembly.ModuleImports };
-    for (const m of WASI_MODULES) imports[m] = wasi as WebAssembly.ModuleImports;
+    const wasi = this.counted(buildWasi(vm));
+    const imports: WebAssembly.Imports = { env: this.counted(buildEnv(vm)) };
+    for (const m of WASI_MODULES) imports[m] = wasi;
     for (const imp of WebAssembly.Module.imports(module)) {
       if (imp.kind === "memory") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Memory({ initial: 1 }) };
       if (imp.kind === "table") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Table({ initial: 0, element: "anyfunc" }) };
