@@ -99,8 +99,13 @@ async function gatewayCmd(args: string[], io: Io): Promise<number> {
     return 1;
   }
   const gateway = await mod.startGateway({ configPath: flags.config });
-  const admin = typeof gateway?.adminAddress === "function" ? gateway.adminAddress() : null;
-  io.err(`gateway: running ${flags.config}${admin ? `, admin ${typeof admin === "string" ? admin : JSON.stringify(admin)}` : ""}; Ctrl-C stops it`);
+  const show = (a: unknown) => (a && typeof a === "object" && "address" in a && "port" in a ? `${(a as { address: string }).address}:${(a as { port: number }).port}` : JSON.stringify(a));
+  const parts: string[] = [];
+  for (const l of (gateway?.config?.listeners ?? []) as { name: string }[]) {
+    try { parts.push(`listener ${l.name} ${show(gateway.listenerAddress(l.name))}`); } catch { /* not listening */ }
+  }
+  try { parts.push(`admin ${show(gateway.adminAddress())}`); } catch { /* no admin section */ }
+  io.err(`gateway: running ${flags.config}${parts.length ? ` (${parts.join(", ")})` : ""}; Ctrl-C stops it`);
   await new Promise<void>((done) => {
     const stop = () => { Promise.resolve(gateway?.close?.()).finally(done); };
     process.once("SIGINT", stop);

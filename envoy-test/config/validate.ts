@@ -114,7 +114,8 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
       else listenerNames.set(name.value, l.path);
     }
     const sa = dig(l.value, l.path, ["address", "socket_address"]);
-    if (sa) {
+    // Port 0 asks the kernel for a free port: two such listeners do not collide.
+    if (sa && Number(get(sa.value, "port_value") ?? 0) !== 0) {
       const addr = `${get(sa.value, "address")}:${get(sa.value, "port_value")}`;
       if (addresses.has(addr)) errors.push({ path: sa.path, message: `listener address ${addr} is already used by ${addresses.get(addr)}` });
       else addresses.set(addr, l.path);

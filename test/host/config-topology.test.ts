@@ -143,6 +143,16 @@ describe("builder and validator beyond the schema", () => {
     assert.deepEqual(r.warnings, []);
   });
 
+  it("reports two listeners on one address, but not two on port 0 (kernel-chosen)", async () => {
+    const twoOn = (port: number) => new EnvoyConfig({ wasmDir: "build" })
+      .httpListener({ name: "a", address: { host: "127.0.0.1", port }, statPrefix: "a", routes: [{ prefix: "/", cluster: "c" }] })
+      .httpListener({ name: "b", address: { host: "127.0.0.1", port }, statPrefix: "b", routes: [{ prefix: "/", cluster: "c" }] })
+      .cluster({ name: "c", endpoints: [{ host: "127.0.0.1", port: 1 }] }).build();
+    assert.deepEqual((await validateConfig(twoOn(8080), { runModules: false })).errors.map(formatError),
+      ["static_resources.listeners[1].address.socket_address: listener address 127.0.0.1:8080 is already used by static_resources.listeners[0]"]);
+    assert.deepEqual((await validateConfig(twoOn(0), { runModules: false })).errors, []);
+  });
+
   it("reports a local_cluster_name that names no cluster", async () => {
     const cfg = new EnvoyConfig({ wasmDir: "build" }).localCluster("nowhere");
     const { errors } = await validateConfig(cfg.build(), { runModules: false });
