@@ -127,7 +127,8 @@ async function newCmd(args: string[], io: Io): Promise<number> {
     io.err("new: envoy-test/scaffold.ts does not export scaffoldFilter(name, root) yet; nothing created");
     return 1;
   }
-  const files: string[] = mod.scaffoldFilter(rest[0], repoRoot);
+  // The project being worked on is the working directory (for this repo: its root).
+  const files: string[] = await mod.scaffoldFilter(rest[0], process.cwd());
   for (const f of files ?? []) io.out(f);
   return 0;
 }

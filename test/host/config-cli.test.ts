@@ -98,6 +98,16 @@ describe("proxy-wasm-as CLI", () => {
     assert.equal(code, 0, stderr);
   });
 
+  const scaffoldThere = existsSync(join(repo, "envoy-test/scaffold.ts"));
+  it("new NAME creates the filter in the working directory and lists its files", { skip: scaffoldThere ? false : "envoy-test/scaffold.ts not written yet" }, () => {
+    const cwd = mkdtempSync(join(tmpdir(), "config-cli-new-"));
+    const r = run(["new", "my-filter"], cwd);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const files = r.stdout.trim().split("\n").filter(Boolean);
+    assert.ok(files.length > 0, "lists the files it wrote");
+    for (const f of files) assert.ok(existsSync(resolve(cwd, f)), `${f} exists`);
+  });
+
   it("gateway exits 1 with a clear message when the gateway cannot start the config", () => {
     const r = run(["gateway", "--config", "test/fixtures/configs/no-such-file.yaml"]);
     assert.equal(r.code, 1);
