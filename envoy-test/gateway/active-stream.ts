@@ -94,8 +94,8 @@ export class ActiveStream implements ChainSink {
     // x-forwarded-proto from the downstream scheme; x-request-id generated when absent.
     if (!headers.some(([k]) => k === "x-forwarded-proto")) headers.push(["x-forwarded-proto", "http"]);
     if (!headers.some(([k]) => k === "x-request-id")) headers.push(["x-request-id", newRequestId()]);
-    this.chain.decodeHeaders(headers, endOfStream);
     if (endOfStream) this.requestDone = true;
+    this.chain.decodeHeaders(headers, endOfStream);
   }
 
   /** Request body bytes from the connection manager (after a 101: raw websocket bytes). */
