@@ -22,6 +22,10 @@ export abstract class BaseContext {
 
   constructor(readonly contextId: u32) {}
 
+  /** @internal A context created as HTTP that can also serve TCP callbacks (used by the
+   *  proxy-runtime compatibility layer, whose Context class handles both). */
+  tcpView(): TcpContext | null { return null; }
+
   /** Sends an HTTP request to `cluster` (headers must include :method, :path, :authority);
    *  the response (or failure) comes back to THIS context through handler.onResponse.
    *  Returns the token, 0 on failure (see lastResult()). Valid in any callback of this context. */

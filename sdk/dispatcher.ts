@@ -67,9 +67,10 @@ export function liveContexts(): i32 {
   return c !== null && c.kind == ContextKind.Http ? changetype<HttpContext>(c) : null;
 }
 
-@inline function tcp(id: u32): TcpContext | null {
+function tcp(id: u32): TcpContext | null {
   const c = getContext(id);
-  return c !== null && c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : null;
+  if (c === null) return null;
+  return c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : c.tcpView();
 }
 
 export function onContextCreate(id: u32, parentId: u32): void {
