@@ -35,7 +35,7 @@ export class TcpProxy implements TerminalFilter {
       sock.on("error", () => { /* close follows */ });
       sock.on("close", (hadError) => { if (hadError) this.ds.destroy(); else this.ds.end(); });
     }, () => {
-      ctx.stats.counter(prefix + "upstream_connect_fail").inc?.();
+      ctx.stats.counter(prefix + "upstream_connect_fail").inc();
       this.ds.destroy();
     });
   }
