@@ -17,7 +17,22 @@ export class Service {
   shards: ShardSet | null = null;
   shardQuery: string = "";
   shardHeader: string = "";
+  // UTF-8 forms, encoded once here so a request writes its headers without encoding anything.
+  nameBytes: ArrayBuffer = new ArrayBuffer(0);
+  clusterBytes: ArrayBuffer = new ArrayBuffer(0);
+  shardHeaderBytes: ArrayBuffer = new ArrayBuffer(0);
+  shardClusterBytes: ArrayBuffer[] = [];
   constructor(public name: string) {}
+
+  compile(): void {
+    this.nameBytes = String.UTF8.encode(this.name);
+    this.clusterBytes = String.UTF8.encode(this.cluster);
+    this.shardHeaderBytes = String.UTF8.encode(this.shardHeader);
+    const shards = this.shards;
+    if (shards !== null) {
+      for (let i = 0; i < shards.clusters.length; i++) this.shardClusterBytes.push(String.UTF8.encode(shards.clusters[i]));
+    }
+  }
 }
 
 export class RouterConfig {
@@ -26,6 +41,20 @@ export class RouterConfig {
   stripHeaders: string[] = [];
   services: Service[] = [];
   table: RouteTable = new RouteTable();
+  serviceHeaderBytes: ArrayBuffer = new ArrayBuffer(0);
+  clusterHeaderBytes: ArrayBuffer = new ArrayBuffer(0);
+  /** Internal names outside the x-wss- prefix (routing headers, strip_headers), lower-case UTF-8. */
+  internalNameBytes: ArrayBuffer[] = [];
+
+  compile(): void {
+    this.serviceHeaderBytes = String.UTF8.encode(this.serviceHeader);
+    this.clusterHeaderBytes = String.UTF8.encode(this.clusterHeader);
+    const names = [this.serviceHeader, this.clusterHeader].concat(this.stripHeaders);
+    for (let i = 0; i < names.length; i++) {
+      if (!startsWithLower(names[i], INTERNAL_PREFIX)) this.internalNameBytes.push(String.UTF8.encode(names[i]));
+    }
+    for (let i = 0; i < this.services.length; i++) this.services[i].compile();
+  }
 
   /** A request header this filter owns: removed from the client's request before routing. */
   isInternal(lowerName: string): bool {
@@ -230,5 +259,6 @@ export function parseRouterConfig(text: string): RouterConfig | null {
   }
   if (!parseServices(<JsonValue[]>services, c)) return null;
   if (!parseRoutes(<JsonValue[]>routes, c)) return null;
+  c.compile();
   return c;
 }

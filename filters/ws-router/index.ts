@@ -1,6 +1,6 @@
 // ws-router (root id `ws_router`): sends each websocket upgrade to its service's cluster.
 //
-//   request headers ──► one pass over the pairs (1 hostcall)
+//   request headers ──► one pass over the serialised pairs (1 hostcall, request-scan.ts)
 //        │                 ├─ not an upgrade ........... 404
 //        │                 ├─ malformed upgrade ........ 400 + reason, wss.router.bad_request
 //        │                 └─ no route for host+path ... 404, wss.router.no_route
@@ -10,12 +10,14 @@
 // The route uses `cluster_header: x-wss-cluster`; Envoy re-evaluates the route after a Wasm
 // request-header change (context.cc replaceHeaderMapValue -> clearRouteCache).
 export * from "../../sdk/exports";
+import { proxy_replace_header_map_value } from "../../sdk/bindings";
 import {
-  Counter, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, logDebug, logError,
+  Counter, FilterHeadersStatus, HeaderPair, HttpContext, MapType, RootContext, logDebug, logError,
   registerRootContext, requestHeaders, sendLocalResponseText,
 } from "../../sdk";
 import { RouterConfig, configError, parseRouterConfig } from "./config";
-import { Handshake, UpgradeHeaders, checkHandshake, handshakeDetails, handshakeReason } from "./handshake";
+import { Handshake, checkHandshake, handshakeDetails, handshakeReason } from "./handshake";
+import { RequestScan } from "./request-scan";
 import { queryParam } from "./shard";
 
 const BODY_NOT_UPGRADE = "404 Not Found: this endpoint only accepts websocket upgrades\n";
@@ -26,9 +28,8 @@ class WsRouterRoot extends RootContext {
   config: RouterConfig | null = null;
   noRoute: Counter | null = null;
   badRequest: Counter | null = null;
-  // Per-request scratch, reused: a VM runs one callback at a time.
-  upgrade: UpgradeHeaders = new UpgradeHeaders();
-  strip: string[] = [];
+  /** Per-request scratch, reused: a VM runs one callback at a time. */
+  scan: RequestScan = new RequestScan();
 
   onConfigure(size: usize): bool {
     const c = parseRouterConfig(this.pluginConfiguration());
@@ -49,12 +50,11 @@ class WsRouterRoot extends RootContext {
   }
 }
 
-function findHeader(pairs: HeaderPair[], lowerName: string): string | null {
-  for (let i = 0; i < pairs.length; i++) {
-    const p = unchecked(pairs[i]);
-    if (p.key == lowerName && p.value.length) return p.value;
-  }
-  return null;
+/** proxy_replace_header_map_value with bytes encoded at configure time (Envoy: setCopy). */
+@inline
+function replaceRequestHeader(name: ArrayBuffer, value: ArrayBuffer): void {
+  proxy_replace_header_map_value(<u32>MapType.HttpRequestHeaders, changetype<usize>(name), name.byteLength,
+    changetype<usize>(value), value.byteLength);
 }
 
 class WsRouter extends HttpContext {
@@ -69,31 +69,16 @@ class WsRouter extends HttpContext {
       sendLocalResponseText(500, "ws_router_unconfigured", BODY_UNCONFIGURED, []);
       return FilterHeadersStatus.StopIteration;
     }
-    const pairs = requestHeaders.all();
-    const h = root.upgrade;
-    h.reset();
-    const strip = root.strip;
-    strip.length = 0;
-    let path = "";
-    let authority = "";
-    for (let i = 0; i < pairs.length; i++) {
-      const p = unchecked(pairs[i]);
-      const k = p.key;
-      if (k == ":path") path = p.value;
-      else if (k == ":authority") authority = p.value;
-      else if (k == ":method") h.method = p.value;
-      else if (k == "upgrade") h.upgrade = p.value;
-      else if (k == "connection") h.connection = p.value;
-      else if (k == "sec-websocket-key") {
-        if (h.key !== null) h.duplicateKey = true;
-        h.key = p.value;
-      } else if (k == "sec-websocket-version") {
-        if (h.version !== null) h.duplicateVersion = true;
-        h.version = p.value;
-      } else if (config.isInternal(k) && !strip.includes(k)) strip.push(k);
-    }
+    const scan = root.scan;
+    scan.read(config);
+    const status = this.route(config, scan);
+    scan.release();
+    return status;
+  }
 
-    const verdict = checkHandshake(h);
+  private route(config: RouterConfig, scan: RequestScan): FilterHeadersStatus {
+    const root = this.router;
+    const verdict = checkHandshake(scan.upgrade);
     if (verdict == Handshake.NotUpgrade) {
       sendLocalResponseText(404, "ws_router_not_upgrade", BODY_NOT_UPGRADE, []);
       return FilterHeadersStatus.StopIteration;
@@ -110,27 +95,31 @@ class WsRouter extends HttpContext {
       return FilterHeadersStatus.StopIteration;
     }
 
-    const index = config.table.match(authority, path);
+    const path = scan.path;
+    const index = config.table.match(scan.authority, path);
     if (index < 0) {
       (<Counter>root.noRoute).increment(1);
-      logDebug("ws_router: 404 no route for " + authority + path);
+      logDebug("ws_router: 404 no route for " + scan.authority + path);
       sendLocalResponseText(404, "ws_router_no_route", BODY_NO_ROUTE, []);
       return FilterHeadersStatus.StopIteration;
     }
     const service = unchecked(config.services[index]);
-    let cluster = service.cluster;
+    let cluster = service.clusterBytes;
     const shards = service.shards;
     if (shards !== null) {
       let key: string | null = null;
       if (service.shardQuery.length) key = queryParam(path, service.shardQuery);
-      if (key === null && service.shardHeader.length) key = findHeader(pairs, service.shardHeader);
-      if (key !== null) cluster = shards.pick(key);
+      if (key === null && service.shardHeader.length) key = scan.value(service.shardHeaderBytes);
+      if (key !== null) cluster = unchecked(service.shardClusterBytes[shards.pickIndex(key)]);
     }
 
-    // Client copies first, then ours: a client never picks the service or the cluster.
+    // Client copies first, then ours: a client never picks the service or the cluster. Envoy
+    // before the http_set_copy_replace_all_headers change replaced only the first copy, so
+    // duplicates are removed explicitly rather than left to replace.
+    const strip = scan.strip;
     for (let i = 0; i < strip.length; i++) requestHeaders.remove(unchecked(strip[i]));
-    requestHeaders.replace(config.serviceHeader, service.name);
-    requestHeaders.replace(config.clusterHeader, cluster);
+    replaceRequestHeader(config.serviceHeaderBytes, service.nameBytes);
+    replaceRequestHeader(config.clusterHeaderBytes, cluster);
     return FilterHeadersStatus.Continue;
   }
 }

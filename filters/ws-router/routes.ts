@@ -58,6 +58,10 @@ export class RouteTable {
   private anyHost: Route[] = [];
   private perHost: Map<string, Route[]> = new Map();
   private hostsSeen: string[] = [];
+  /** Per host: its own routes and the any-host ones, in precedence order (built by compile). */
+  private merged: Map<string, Route[]> = new Map();
+  /** hostLists[i] is merged.get(hostsSeen[i]), for the lookup without hashing. */
+  private hostLists: Route[][] = [];
   private compiled: bool = false;
   /** Routes as declared, for duplicate detection. */
   private declared: Route[] = [];
@@ -104,10 +108,14 @@ export class RouteTable {
   /** Sorts each host's list, merged with the any-host routes, by precedence. */
   compile(): void {
     this.anyHost.sort(byPrecedence);
+    this.hostLists = [];
+    this.merged = new Map();
     for (let i = 0; i < this.hostsSeen.length; i++) {
-      const list = this.perHost.get(this.hostsSeen[i]);
-      for (let k = 0; k < this.anyHost.length; k++) list.push(this.anyHost[k]);
+      const host = this.hostsSeen[i];
+      const list = this.perHost.get(host).concat(this.anyHost);
       list.sort(byPrecedence);
+      this.hostLists.push(list);
+      this.merged.set(host, list);
     }
     this.compiled = true;
   }
@@ -116,9 +124,17 @@ export class RouteTable {
   match(authority: string, path: string): i32 {
     assert(this.compiled, "RouteTable.match before compile()");
     let list = this.anyHost;
-    if (this.hostsSeen.length) {
+    const hosts = this.hostsSeen;
+    if (hosts.length) {
       const host = normalizeHost(authority);
-      if (this.perHost.has(host)) list = this.perHost.get(host);
+      if (hosts.length <= 8) {
+        // A primary and a backup name or so: comparing beats hashing.
+        for (let i = 0; i < hosts.length; i++) {
+          if (unchecked(hosts[i]) == host) { list = unchecked(this.hostLists[i]); break; }
+        }
+      } else if (this.merged.has(host)) {
+        list = this.merged.get(host);
+      }
     }
     for (let i = 0; i < list.length; i++) {
       const r = unchecked(list[i]);

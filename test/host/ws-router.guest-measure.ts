@@ -1,0 +1,102 @@
+// The guest's own cost of ws-router's happy path: the module instantiated directly with stub
+// imports that answer instantly (request headers pre-serialised once), so the figure is the
+// filter + SDK compute inside wasm, without the host's marshalling. Compared with the floor
+// module (test/fixtures/ws-router/floor-router.wat: the same hostcalls, no logic).
+// Not a test: speed belongs in bench/. Usage: npx tsx test/host/ws-router.guest-measure.ts [n]
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import wabtInit from "wabt";
+import { CONFIG, ROOT, ensureBuilt, upgrade } from "./ws-router-fixture.ts";
+import type { HeaderList } from "../../envoy-test/host/index.ts";
+
+const N = Number(process.argv[2] ?? 200000);
+const enc = new TextEncoder();
+
+function serialise(h: HeaderList): Uint8Array {
+  const parts = h.map(([k, v]) => [enc.encode(k), enc.encode(v)]);
+  const size = 4 + 8 * parts.length + parts.reduce((n, [k, v]) => n + k.length + v.length + 2, 0);
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, parts.length, true);
+  let pos = 4 + 8 * parts.length;
+  parts.forEach(([k, v], i) => {
+    dv.setUint32(4 + 8 * i, k.length, true);
+    dv.setUint32(8 + 8 * i, v.length, true);
+    out.set(k, pos); pos += k.length + 1;
+    out.set(v, pos); pos += v.length + 1;
+  });
+  return out;
+}
+
+function instantiate(bytes: Uint8Array, headers: Uint8Array) {
+  let exports!: Record<string, CallableFunction> & { memory: WebAssembly.Memory };
+  const mem = () => new DataView(exports.memory.buffer);
+  const give = (data: Uint8Array, ptrPtr: number, sizePtr: number) => {
+    const p = (exports.malloc as (n: number) => number)(data.length);
+    new Uint8Array(exports.memory.buffer, p, data.length).set(data);
+    mem().setUint32(ptrPtr, p, true);
+    mem().setUint32(sizePtr, data.length, true);
+    return 0;
+  };
+  const config = enc.encode(CONFIG);
+  const env: Record<string, CallableFunction> = {
+    proxy_get_header_map_pairs: (_t: number, pp: number, sp: number) => give(headers, pp, sp),
+    proxy_replace_header_map_value: () => 0,
+    proxy_remove_header_map_value: () => 0,
+    proxy_send_local_response: () => 0,
+    proxy_get_log_level: (p: number) => { mem().setUint32(p, 2, true); return 0; },
+    proxy_log: () => 0,
+    proxy_define_metric: (_t: number, _p: number, _n: number, idp: number) => { mem().setUint32(idp, 1, true); return 0; },
+    proxy_increment_metric: () => 0,
+    proxy_get_property: (_p: number, _n: number, pp: number, sp: number) => give(enc.encode("ws_router"), pp, sp),
+    proxy_get_buffer_bytes: (_t: number, _s: number, _l: number, pp: number, sp: number) => give(config, pp, sp),
+  };
+  const module = new WebAssembly.Module(bytes);
+  const imports: Record<string, Record<string, CallableFunction>> = {};
+  for (const i of WebAssembly.Module.imports(module)) {
+    imports[i.module] ??= {};
+    imports[i.module][i.name] = env[i.name] ?? (() => { throw new Error(`guest-measure: no stub for ${i.module}.${i.name}`); });
+  }
+  exports = new WebAssembly.Instance(module, imports as WebAssembly.Imports).exports as typeof exports;
+  (exports._initialize as (() => void) | undefined)?.();
+  (exports.proxy_on_context_create as CallableFunction)(1, 0);
+  (exports.proxy_on_vm_start as CallableFunction)(1, 0);
+  if (!(exports.proxy_on_configure as CallableFunction)(1, config.length)) throw new Error("guest-measure: on_configure refused the fixture configuration");
+  return exports;
+}
+
+function perRequest(ex: Record<string, CallableFunction>, n: number, withHeaders = true): number {
+  const create = ex.proxy_on_context_create, headers = ex.proxy_on_request_headers;
+  const done = ex.proxy_on_done, log = ex.proxy_on_log, del = ex.proxy_on_delete;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const id = 2 + (i & 1023);
+    create(id, 1);
+    if (withHeaders && headers(id, 9, 0) !== 0) throw new Error("guest-measure: the request was not routed");
+    done(id); log(id); del(id);
+  }
+  return ((performance.now() - t0) * 1000) / n;
+}
+
+const wasm = process.env.WS_ROUTER_WASM ?? await ensureBuilt();
+const wabt = await wabtInit();
+const floor = new Uint8Array(wabt.parseWat("floor", readFileSync(join(ROOT, "test/fixtures/ws-router/floor-router.wat"), "utf8")).toBinary({}).buffer);
+const headers = serialise(upgrade("/presence?team=T024BE7LD"));
+const router = instantiate(readFileSync(wasm), headers);
+const floorEx = instantiate(floor, headers);
+let best = { router: Infinity, floor: Infinity, routerLifecycle: Infinity };
+perRequest(router, 20000); perRequest(floorEx, 20000);
+for (let r = 0; r < 7; r++) {
+  best.router = Math.min(best.router, perRequest(router, N));
+  best.floor = Math.min(best.floor, perRequest(floorEx, N));
+  best.routerLifecycle = Math.min(best.routerLifecycle, perRequest(router, N, false));
+}
+console.log(JSON.stringify({
+  requests: N, rounds: 7,
+  routerStreamMicros: +best.router.toFixed(3),
+  floorStreamMicros: +best.floor.toFixed(3),
+  guestCostMicros: +(best.router - best.floor).toFixed(3),
+  routerLifecycleOnlyMicros: +best.routerLifecycle.toFixed(3),
+  routerOnRequestHeadersMicros: +(best.router - best.routerLifecycle).toFixed(3),
+}));
