@@ -183,3 +183,24 @@ test("a request without a shard key, or with an empty one, goes to the service's
   assert.equal(route(upgrade("/presence?team=")).cluster, "presence");
   assert.equal(route(upgrade("/presence?teams=T1")).cluster, "presence");
 });
+
+test("non-ASCII bytes in the path and in header values are read as UTF-8", () => {
+  assert.equal(route(upgrade("/messages/caf\u00e9?x=\u00fc")).cluster, "messages");
+  const byQuery = route(upgrade("/presence?team=\u00e9quipe")).cluster;
+  assert.equal(route(upgrade("/presence", "wss-primary.slack.com", [["x-slack-team", "\u00e9quipe"]])).cluster, byQuery);
+});
+
+test("an internal header is removed whatever the letter case the client used", () => {
+  const { s } = send(upgrade("/messages", "wss-primary.slack.com", [["X-WSS-Cluster", "apps"], ["X-Slack-Internal-User", "U1"]]));
+  assert.deepEqual(s.requestHeaders.filter(([k]) => k.toLowerCase() === "x-wss-cluster").map(([, v]) => v), ["messages"]);
+  assert.deepEqual(s.requestHeaders.filter(([k]) => k.toLowerCase() === "x-slack-internal-user"), []);
+  s.complete();
+});
+
+test("a request without :authority can still use an any-host route", () => {
+  const h = upgrade("/messages").filter(([k]) => k !== ":authority");
+  assert.equal(route(h).cluster, "messages");
+  const { s } = send(upgrade("/apps").filter(([k]) => k !== ":authority"));
+  assert.equal(s.localResponse?.status, 404, "the host-restricted /apps route needs a host");
+  s.complete();
+});
