@@ -58,9 +58,13 @@ export class PendingCallout {
       deliverHttp(this.vm, this.root, this.token, { headers, body: toBytes(r.body), trailers: r.trailers ?? [] });
     } else if (this.kind === "grpc") {
       const status = r.status ?? 0;
-      this.finish();
-      if (status === 0) deliverGrpcMessage(this.vm, this.root, this.token, toBytes(r.body));
-      else deliverGrpcClose(this.vm, this.root, this.token, status, r.message ?? "");
+      if (status === 0) {
+        this.finish();
+        deliverGrpcMessage(this.vm, this.root, this.token, toBytes(r.body));
+      } else {
+        this.settle();
+        deliverGrpcClose(this.vm, this.root, this.token, status, r.message ?? "", () => this.finish());
+      }
     } else {
       if (r.headers) this.receiveInitialMetadata(r.headers);
       if (r.body !== undefined) this.receive(r.body);
@@ -76,8 +80,8 @@ export class PendingCallout {
       this.finish();
       deliverHttpFailure(this.vm, this.root, this.token);
     } else if (this.kind === "grpc") {
-      this.finish();
-      deliverGrpcClose(this.vm, this.root, this.token, GRPC_UNAVAILABLE, reason);
+      this.settle();
+      deliverGrpcClose(this.vm, this.root, this.token, GRPC_UNAVAILABLE, reason, () => this.finish());
     } else {
       this.close(GRPC_UNAVAILABLE, reason);
     }
@@ -96,17 +100,23 @@ export class PendingCallout {
     this.assertStream();
     deliverGrpcMetadata(this.vm, this.root, this.token, h, "trailing");
   }
+  /** The remote side closes: on_grpc_close; the stream is forgotten once the module closed its side too. */
   close(status = 0, message = ""): void {
     this.assertStream();
     this.remoteClosed = true;
-    this.finish();
-    deliverGrpcClose(this.vm, this.root, this.token, status, message);
+    this.settle();
+    deliverGrpcClose(this.vm, this.root, this.token, status, message, () => { if (this.localClosed) this.finish(); });
   }
 
-  finish(): void {
+  /** No more answers from the test; the module may still refer to the token (Envoy erases it after the callback). */
+  settle(): void {
     this.done = true;
     if (this.timer) this.vm.host.clock.cancel(this.timer);
     this.timer = null;
+  }
+
+  finish(): void {
+    this.settle();
     this.vm.callouts.delete(this.token);
   }
 
@@ -285,14 +295,16 @@ function deliverGrpcMetadata(vm: WasmVm, root: RootContext, token: number, h: He
   });
 }
 
-function deliverGrpcClose(vm: WasmVm, root: RootContext, token: number, status: number, message: string): void {
+function deliverGrpcClose(vm: WasmVm, root: RootContext, token: number, status: number, message: string, after: () => void): void {
   deliver(vm, () => {
     const f = vm.fns.proxy_on_grpc_close;
-    if (vm.failed || !f || root.deleted) return;
-    root.statusCode = status;
-    root.statusMessage = message;
-    vm.call(root, "proxy_on_grpc_close", f, root.contextId, token, status);
-    root.statusMessage = "";
+    if (!vm.failed && f && !root.deleted) {
+      root.statusCode = status;
+      root.statusMessage = message;
+      vm.call(root, "proxy_on_grpc_close", f, root.contextId, token, status);
+      root.statusMessage = "";
+    }
+    after();
   });
 }
 
