@@ -32,7 +32,7 @@ describe("root ids", () => {
     const host = new Host({ clock: new ManualClock() });
     await assert.rejects(host.loadPlugin({ wasm: probe, rootId: "nope", workers: 1 }), PluginLoadError);
     const errors = host.logs("error").map((e) => e.message);
-    assert.ok(errors.some((m) => m === 'no root context registered for root_id "nope" (registered: "probe_a", "probe_b")'), errors.join("\n"));
+    assert.ok(errors.some((m) => m === 'no root context registered for root_id "nope" (registered: "probe_tcp", "probe_a", "probe_b")'), errors.join("\n"));
   });
 
   test("the root context reads its own root id from the plugin_root_id property", async () => {
