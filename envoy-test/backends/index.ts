@@ -9,6 +9,9 @@ export type ServiceName = (typeof SERVICES)[number];
 
 export interface BackendsOptions {
   basePort: number;
+  /** explicit ports per service (e.g. the default topology's 9101/9102, 9111/9112, 9121/9122);
+   *  services not listed use basePort + their index */
+  ports?: Partial<Record<string, number[]>>;
   host?: string;
   instancesPerService?: number;
   services?: readonly string[];
@@ -35,7 +38,8 @@ export async function startBackends(opts: BackendsOptions): Promise<Backends> {
       instances[service] = [];
       for (let k = 0; k < n; k++) {
         const o: ServiceOptions = {
-          service, host: opts.host, port: opts.basePort === 0 ? 0 : opts.basePort + i,
+          service, host: opts.host,
+          port: opts.ports?.[service]?.[k] ?? (opts.basePort === 0 ? 0 : opts.basePort + i),
           pingIntervalMs: opts.pingIntervalMs, eventIntervalMs: opts.eventIntervalMs,
         };
         i++;
