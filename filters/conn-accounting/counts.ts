@@ -82,6 +82,19 @@ export function release(store: CasStore, key: string): i64 {
   return -1;
 }
 
+/** Creates key holding 0 when it is absent, so later changes are all by CAS. Called at
+ *  configure time for the keys known then (services in the configuration, the listener), which
+ *  leaves the creation race of counts.ts's header only to keys first seen under traffic.
+ *  Returns false when the stored value is not an 8-byte count. */
+export function ensure(store: CasStore, key: string): bool {
+  if (!store.load(key)) {
+    lastCountError = "shared data " + key + ": value is not an 8-byte count";
+    return false;
+  }
+  if (store.cas == 0) store.store(key, 0, 0);
+  return true;
+}
+
 /** Encodes a count as the 8 stored bytes (i64 little-endian, as Envoy encodes ints). */
 export function encodeCount(value: i64): ArrayBuffer {
   const buf = new ArrayBuffer(8);

@@ -6,7 +6,7 @@ import {
   sendLocalResponse, currentTimeNanos, log, LogLevel,
 } from "../../sdk";
 import { HttpConfig, parseHttpConfig, configError } from "./config";
-import { acquire, release, Acquire, lastCountError } from "./counts";
+import { acquire, release, ensure, Acquire, lastCountError } from "./counts";
 import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus, isWebsocketUpgrade } from "./lifecycle";
 import { statSegment, queryParam, fnv1a64 } from "./names";
 import { resetReader, countChunk, lastErrorOffset, negotiatesDeflate } from "./frames";
@@ -32,9 +32,16 @@ export class AccountingRoot extends RootContext {
       log(LogLevel.Error, "conn_accounting: bad configuration: " + configError);
       return false;
     }
+    const table = new ServiceTable(c.fallbackService, c.defaultMaxActive, c.defaultMaxActivePerKey,
+                                   c.services, c.maxServices);
+    for (let i = 0; i < table.size; i++) {
+      if (!ensure(sharedStore, table.at(i).countKey)) {
+        log(LogLevel.Error, "conn_accounting: " + lastCountError);
+        return false;
+      }
+    }
     this.config = c;
-    this.services = new ServiceTable(c.fallbackService, c.defaultMaxActive, c.defaultMaxActivePerKey,
-                                     c.services, c.maxServices);
+    this.services = table;
     this.seed = currentTimeNanos() ^ (<u64>this.contextId << 32);
     this.setTickPeriod(FLUSH_PERIOD_MS);
     return true;

@@ -89,6 +89,9 @@ export class ServiceTable {
     return this.add(new Service(name, this.defaultMax, this.defaultPerKey));
   }
 
+  get size(): i32 { return this.list.length; }
+  at(i: i32): Service { return this.list[i]; }
+
   flushAll(): void {
     for (let i = 0, n = this.list.length; i < n; i++) this.list[i].flush();
   }

@@ -11,7 +11,7 @@ import {
   Counter, Gauge, log, LogLevel,
 } from "../../sdk";
 import { TcpConfig, parseTcpConfig, configError } from "./config";
-import { acquire, release, Acquire, lastCountError } from "./counts";
+import { acquire, release, ensure, Acquire, lastCountError } from "./counts";
 import { listenerCountKey, sourceCountKey, hostOfAddress } from "./names";
 import { sharedStore } from "./shared-store";
 
@@ -35,8 +35,13 @@ export class TcpAccountingRoot extends RootContext {
       log(LogLevel.Error, "conn_accounting_tcp: bad configuration: " + configError);
       return false;
     }
+    const key = listenerCountKey(c.listener);
+    if (!ensure(sharedStore, key)) {
+      log(LogLevel.Error, "conn_accounting_tcp: " + lastCountError);
+      return false;
+    }
     this.config = c;
-    this.listenerKey = listenerCountKey(c.listener);
+    this.listenerKey = key;
     const p = "wss.tcp." + c.listener + ".";
     this.cxActive = new Gauge(p + "cx_active");
     this.cxTotal = new Counter(p + "cx_total");

@@ -42,6 +42,13 @@ test("an upgrade answered 101 counts as active for its service until the stream 
   assert.equal(sharedCount(host, "wss.cx.presence"), 0);
 });
 
+test("the counts of configured services and the fallback exist at 0 before any traffic", () => {
+  const data = host.sharedData(VM_ID);
+  for (const svc of ["messages", "presence", "apps", "unknown"]) {
+    assert.deepEqual([...data.get(`wss.cx.${svc}`)!.value], [0, 0, 0, 0, 0, 0, 0, 0], `wss.cx.${svc}`);
+  }
+});
+
 test("a stream without x-wss-service is counted under the fallback service unknown", () => {
   const s = upgraded(null);
   assert.equal(stat(host, "wss.unknown.cx_active"), 1);
@@ -200,4 +207,19 @@ test("bad configuration fails on_configure and the log names the key", async () 
     configuration: JSON.stringify({ services: [{ name: "messages", max_active: "ten" }] }) }));
   assert.ok(h.logs("error").some((e) => e.message.includes("services[0].max_active: expected integer")),
     JSON.stringify(h.logs("error")));
+});
+
+test("a worker VM that traps keeps its slots: counts over-report but the limit still holds on the other worker", () => {
+  const a = upgraded("messages", 0), b = upgraded("messages", 0), c = upgraded("messages", 1); // max_active 3
+  // A trap in worker 0 (cpp-host WasmBase::fail): no later callback reaches that VM.
+  plugin.workers[0].vm.fail("proxy_on_response_body", new Error("RuntimeError: unreachable"));
+  a.complete(); b.complete();
+  assert.equal(sharedCount(host, "wss.cx.messages"), 3, "slots of the failed VM are never released");
+  assert.equal(stat(host, "wss.messages.cx_active"), 3);
+  const s = plugin.createHttpStream({ worker: 1 });
+  s.callOnRequestHeaders(upgrade("messages"), false);
+  assert.equal(s.localResponse?.status, 503, "the healthy worker never over-admits");
+  s.complete();
+  c.complete();
+  assert.equal(sharedCount(host, "wss.cx.messages"), 2);
 });

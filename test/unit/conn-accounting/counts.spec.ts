@@ -1,4 +1,4 @@
-import { CasStore, acquire, release, Acquire, encodeCount, decodeCount, lastCountError } from "../../../filters/conn-accounting/counts";
+import { CasStore, acquire, release, ensure, Acquire, encodeCount, decodeCount, lastCountError } from "../../../filters/conn-accounting/counts";
 
 // An in-memory CasStore with proxy-wasm-cpp-host's SharedData::set rules: every write takes a
 // fresh non-zero cas, a stale cas is refused, cas 0 writes unconditionally. `contend`
@@ -128,6 +128,28 @@ describe("release", () => {
     s.contend = 2; s.contendDelta = -1;
     expect(release(s, "k")).toBe(2);
     expect(s.get("k")).toBe(2);
+  });
+});
+
+describe("ensure", () => {
+  it("creates an absent key at 0", () => {
+    const s = new FakeStore();
+    expect(ensure(s, "k")).toBe(true);
+    expect(s.values.has("k")).toBe(true);
+    expect(s.get("k")).toBe(0);
+  });
+  it("leaves an existing count alone (another worker may already hold slots)", () => {
+    const s = new FakeStore();
+    acquire(s, "k", 0); acquire(s, "k", 0);
+    const writes = s.unconditional.length;
+    expect(ensure(s, "k")).toBe(true);
+    expect(s.get("k")).toBe(2);
+    expect(s.unconditional.length).toBe(writes);
+  });
+  it("reports a corrupt value", () => {
+    const s = new FakeStore();
+    s.corrupt.add("k");
+    expect(ensure(s, "k")).toBe(false);
   });
 });
 
