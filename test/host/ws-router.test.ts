@@ -2,7 +2,7 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { Host, ManualClock, FilterHeadersStatus, type Plugin, type HeaderList } from "../../envoy-test/host/index.ts";
-import { CONFIG, ensureBuilt, upgrade, values, withHeader } from "./ws-router-fixture.ts";
+import { CONFIG, WASM, ensureBuilt, upgrade, values, withHeader } from "./ws-router-fixture.ts";
 
 let host: Host;
 let plugin: Plugin;
@@ -203,4 +203,25 @@ test("a request without :authority can still use an any-host route", () => {
   const { s } = send(upgrade("/apps").filter(([k]) => k !== ":authority"));
   assert.equal(s.localResponse?.status, 404, "the host-restricted /apps route needs a host");
   s.complete();
+});
+
+test("linear memory stops growing: 20,000 more requests of every kind leave it the same size", async () => {
+  const own = await host.loadPlugin({ wasm: WASM, rootId: "ws_router", name: "memory", configuration: CONFIG, workers: 1 });
+  const kinds: HeaderList[] = [
+    upgrade("/messages"), upgrade("/presence?team=T9"), upgrade("/nowhere"),
+    withHeader(upgrade("/messages"), "sec-websocket-key", null),
+    upgrade("/messages", "wss-primary.slack.com", [["x-wss-cluster", "evil"]]),
+    [[":method", "GET"], [":path", "/"], [":authority", "x"]],
+  ];
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const s = own.createHttpStream();
+      s.callOnRequestHeaders(kinds[i % kinds.length]);
+      s.complete();
+    }
+  };
+  run(2000);
+  const before = own.workers[0].memoryBytes().length;
+  run(20000);
+  assert.equal(own.workers[0].memoryBytes().length, before);
 });
