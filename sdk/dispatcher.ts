@@ -2,13 +2,11 @@
 // root and stream contexts from one counter per VM, so one table holds every kind). Every entry
 // point brackets its work with enter()/leave() so garbage is collected only at the outermost
 // exit (see gc.ts).
-import { dropPendingOf } from "./callouts";
+import { CalloutEvent, calloutEvent, calloutsOfDeleted } from "./callouts";
 import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
-import { FilterDataStatus, FilterHeadersStatus, FilterStatus, FilterTrailersStatus, PeerType } from "./enums";
+import { PeerType } from "./enums";
 import { u32s } from "./fmt";
 import { enter, leave, noteDelete } from "./gc";
-import { deliverGrpcClose, deliverGrpcInitialMetadata, deliverGrpcReceive, deliverGrpcTrailingMetadata } from "./grpc";
-import { deliverHttpCallResponse } from "./http-call";
 import { logError, refreshLogLevel } from "./log";
 import { getPropertyString } from "./properties";
 
@@ -62,17 +60,6 @@ export function liveContexts(): i32 {
   return contexts.size;
 }
 
-@inline function http(id: u32): HttpContext | null {
-  const c = getContext(id);
-  return c !== null && c.kind == ContextKind.Http ? changetype<HttpContext>(c) : null;
-}
-
-function tcp(id: u32): TcpContext | null {
-  const c = getContext(id);
-  if (c === null) return null;
-  return c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : c.tcpView();
-}
-
 export function onContextCreate(id: u32, parentId: u32): void {
   enter();
   if (parentId == 0) createRoot(id);
@@ -107,214 +94,98 @@ function createStream(id: u32, parentId: u32): void {
   logError("root_id \"" + root.rootId + "\": newHttpContext and newTcpContext both returned null");
 }
 
-// Root callbacks
-
-export function onVmStart(id: u32, size: usize): bool {
-  enter();
-  refreshLogLevel();
-  const r = getRootContext(id);
-  const ok = r !== null ? r.onVmStart(size) : true;
-  leave();
-  return ok;
+/** The callbacks that act on one context, for onCallback. */
+export const enum Op {
+  VmStart, ValidateConfiguration, Configure, Tick, QueueReady, ForeignFunction,
+  RequestHeaders, RequestBody, RequestTrailers, ResponseHeaders, ResponseBody, ResponseTrailers,
+  NewConnection, DownstreamData, UpstreamData, DownstreamClose, UpstreamClose,
+  Log, Done, Delete,
 }
 
-export function onValidateConfiguration(id: u32, size: usize): bool {
+/** Every per-context callback: finds context `id` and calls the method for `op` with (a, b).
+ *  One function instead of one per callback keeps the exports small. Statuses for a context of
+ *  the wrong kind, or an unknown id, are Continue (0) / true, as if the filter were absent;
+ *  configure answers false for an unknown root. */
+export function onCallback(op: Op, id: u32, a: u32, b: u32): u32 {
   enter();
-  const r = getRootContext(id);
-  const ok = r !== null ? r.onValidateConfiguration(size) : true;
-  leave();
-  return ok;
-}
-
-export function onConfigure(id: u32, size: usize): bool {
-  enter();
-  refreshLogLevel();
-  const r = getRootContext(id);
-  const ok = r !== null ? r.onConfigure(size) : false;
-  leave();
-  return ok;
-}
-
-export function onTick(id: u32): void {
-  enter();
-  refreshLogLevel();
-  const r = getRootContext(id);
-  if (r !== null) r.onTick();
-  leave();
-}
-
-export function onQueueReady(id: u32, token: u32): void {
-  enter();
-  const r = getRootContext(id);
-  if (r !== null) r.onQueueReady(token);
-  leave();
-}
-
-export function onForeignFunction(id: u32, functionId: u32, size: usize): void {
-  enter();
-  const r = getRootContext(id);
-  if (r !== null) r.onForeignFunction(functionId, size);
-  leave();
-}
-
-// HTTP stream callbacks
-
-export function onRequestHeaders(id: u32, numHeaders: u32, endOfStream: bool): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onRequestHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onRequestBody(id: u32, size: usize, endOfStream: bool): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onRequestBody(size, endOfStream) : FilterDataStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onRequestTrailers(id: u32, n: u32): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onRequestTrailers(n) : FilterTrailersStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onResponseHeaders(id: u32, numHeaders: u32, endOfStream: bool): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onResponseHeaders(numHeaders, endOfStream) : FilterHeadersStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onResponseBody(id: u32, size: usize, endOfStream: bool): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onResponseBody(size, endOfStream) : FilterDataStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onResponseTrailers(id: u32, n: u32): u32 {
-  enter();
-  const c = http(id);
-  const s = c !== null ? c.onResponseTrailers(n) : FilterTrailersStatus.Continue;
-  leave();
-  return s;
-}
-
-// TCP callbacks
-
-export function onNewConnection(id: u32): u32 {
-  enter();
-  const c = tcp(id);
-  const s = c !== null ? c.onNewConnection() : FilterStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onDownstreamData(id: u32, size: usize, endOfStream: bool): u32 {
-  enter();
-  const c = tcp(id);
-  const s = c !== null ? c.onDownstreamData(size, endOfStream) : FilterStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onUpstreamData(id: u32, size: usize, endOfStream: bool): u32 {
-  enter();
-  const c = tcp(id);
-  const s = c !== null ? c.onUpstreamData(size, endOfStream) : FilterStatus.Continue;
-  leave();
-  return s;
-}
-
-export function onDownstreamConnectionClose(id: u32, peer: u32): void {
-  enter();
-  const c = tcp(id);
-  if (c !== null) c.onDownstreamConnectionClose(<PeerType>peer);
-  leave();
-}
-
-export function onUpstreamConnectionClose(id: u32, peer: u32): void {
-  enter();
-  const c = tcp(id);
-  if (c !== null) c.onUpstreamConnectionClose(<PeerType>peer);
-  leave();
-}
-
-// Callouts: Envoy names the root context (callouts belong to it); the token picks the context
-// that made the call and its handler.
-
-export function onHttpCallResponse(id: u32, token: u32, numHeaders: u32, bodySize: usize, numTrailers: u32): void {
-  enter();
-  deliverHttpCallResponse(token, numHeaders, bodySize, numTrailers);
-  leave();
-}
-
-export function onGrpcReceiveInitialMetadata(id: u32, token: u32, n: u32): void {
-  enter();
-  deliverGrpcInitialMetadata(token, n);
-  leave();
-}
-
-export function onGrpcReceive(id: u32, token: u32, size: usize): void {
-  enter();
-  deliverGrpcReceive(token, size);
-  leave();
-}
-
-export function onGrpcReceiveTrailingMetadata(id: u32, token: u32, n: u32): void {
-  enter();
-  deliverGrpcTrailingMetadata(token, n);
-  leave();
-}
-
-export function onGrpcClose(id: u32, token: u32, status: u32): void {
-  enter();
-  deliverGrpcClose(token, status);
-  leave();
-}
-
-// Lifecycle (any kind of context)
-
-export function onLog(id: u32): void {
-  enter();
+  if (op <= Op.Configure || op == Op.Tick) refreshLogLevel();
   const c = getContext(id);
+  let r: u32 = op == Op.Configure ? 0 : op <= Op.ValidateConfiguration || op == Op.Done ? 1 : 0;
   if (c !== null) {
+    if (op <= Op.ForeignFunction) {
+      if (c.kind == ContextKind.Root) r = root(changetype<RootContext>(c), op, a, b, r);
+    } else if (op <= Op.ResponseTrailers) {
+      if (c.kind == ContextKind.Http) r = http(changetype<HttpContext>(c), op, a, b != 0);
+    } else if (op <= Op.UpstreamClose) {
+      const t = c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : c.tcpView();
+      if (t !== null) r = tcp(t, op, a, b != 0);
+    } else {
+      r = lifecycle(c, op, id);
+    }
+  }
+  leave();
+  return r;
+}
+
+function root(c: RootContext, op: Op, a: u32, b: u32, r: u32): u32 {
+  switch (op) {
+    case Op.VmStart: return c.onVmStart(a) ? 1 : 0;
+    case Op.ValidateConfiguration: return c.onValidateConfiguration(a) ? 1 : 0;
+    case Op.Configure: return c.onConfigure(a) ? 1 : 0;
+    case Op.Tick: c.onTick(); break;
+    case Op.QueueReady: c.onQueueReady(a); break;
+    case Op.ForeignFunction: c.onForeignFunction(a, b); break;
+  }
+  return r;
+}
+
+function http(c: HttpContext, op: Op, a: u32, eos: bool): u32 {
+  switch (op) {
+    case Op.RequestHeaders: return c.onRequestHeaders(a, eos);
+    case Op.RequestBody: return c.onRequestBody(a, eos);
+    case Op.RequestTrailers: return c.onRequestTrailers(a);
+    case Op.ResponseHeaders: return c.onResponseHeaders(a, eos);
+    case Op.ResponseBody: return c.onResponseBody(a, eos);
+    case Op.ResponseTrailers: return c.onResponseTrailers(a);
+  }
+  return 0;
+}
+
+function tcp(c: TcpContext, op: Op, a: u32, eos: bool): u32 {
+  switch (op) {
+    case Op.NewConnection: return c.onNewConnection();
+    case Op.DownstreamData: return c.onDownstreamData(a, eos);
+    case Op.UpstreamData: return c.onUpstreamData(a, eos);
+    case Op.DownstreamClose: c.onDownstreamConnectionClose(<PeerType>a); break;
+    case Op.UpstreamClose: c.onUpstreamConnectionClose(<PeerType>a); break;
+  }
+  return 0;
+}
+
+function lifecycle(c: BaseContext, op: Op, id: u32): u32 {
+  if (op == Op.Log) {
     if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onLog();
     else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onLog();
+    return 0;
   }
-  leave();
+  if (op == Op.Done) {
+    if (c.kind == ContextKind.Http) return changetype<HttpContext>(c).onDone() ? 1 : 0;
+    if (c.kind == ContextKind.Tcp) return changetype<TcpContext>(c).onDone() ? 1 : 0;
+    return changetype<RootContext>(c).onDone() ? 1 : 0;
+  }
+  if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onDelete();
+  else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
+  else changetype<RootContext>(c).onDelete();
+  contexts.delete(id);
+  calloutsOfDeleted(c);
+  noteDelete();
+  return 0;
 }
 
-export function onDone(id: u32): bool {
+/** Callout callbacks. Envoy names the root context (callouts belong to it); the token picks
+ *  the context that made the call and its handler (callouts.ts). */
+export function onCallout(ev: CalloutEvent, token: u32, a: u32, b: u32, c: u32): void {
   enter();
-  const c = getContext(id);
-  let ok = true;
-  if (c !== null) {
-    if (c.kind == ContextKind.Http) ok = changetype<HttpContext>(c).onDone();
-    else if (c.kind == ContextKind.Tcp) ok = changetype<TcpContext>(c).onDone();
-    else ok = changetype<RootContext>(c).onDone();
-  }
-  leave();
-  return ok;
-}
-
-export function onDelete(id: u32): void {
-  enter();
-  const c = getContext(id);
-  if (c !== null) {
-    if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onDelete();
-    else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
-    else changetype<RootContext>(c).onDelete();
-    contexts.delete(id);
-    dropPendingOf(c);
-    noteDelete();
-  }
+  calloutEvent(ev, token, a, b, c);
   leave();
 }
