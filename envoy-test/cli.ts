@@ -99,6 +99,12 @@ async function gatewayCmd(args: string[], io: Io): Promise<number> {
     return 1;
   }
   const gateway = await mod.startGateway({ configPath: flags.config });
+  // Handlers first, then the "running" line: whoever reads that line may signal at once.
+  const stopped = new Promise<void>((done) => {
+    const stop = () => { Promise.resolve(gateway?.close?.()).finally(done); };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
   const show = (a: unknown) => (a && typeof a === "object" && "address" in a && "port" in a ? `${(a as { address: string }).address}:${(a as { port: number }).port}` : JSON.stringify(a));
   const parts: string[] = [];
   for (const l of (gateway?.config?.listeners ?? []) as { name: string }[]) {
@@ -106,11 +112,7 @@ async function gatewayCmd(args: string[], io: Io): Promise<number> {
   }
   try { parts.push(`admin ${show(gateway.adminAddress())}`); } catch { /* no admin section */ }
   io.err(`gateway: running ${flags.config}${parts.length ? ` (${parts.join(", ")})` : ""}; Ctrl-C stops it`);
-  await new Promise<void>((done) => {
-    const stop = () => { Promise.resolve(gateway?.close?.()).finally(done); };
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopped;
   return 0;
 }
 

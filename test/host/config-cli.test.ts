@@ -2,7 +2,7 @@
 // 0 done, 1 failed (one "yaml.path: message" line per config error), 2 usage.
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, it } from "node:test";
@@ -94,18 +94,30 @@ describe("proxy-wasm-as CLI", () => {
       child.once("exit", (code) => fail(new Error(`gateway exited ${code} before running: ${stderr}`)));
     });
     assert.match(stderr, /listener public 127\.0\.0\.1:\d+, listener operator 127\.0\.0\.1:\d+, admin 127\.0\.0\.1:\d+/);
-    const code = await new Promise<number | null>((done) => { child.removeAllListeners("exit"); child.once("exit", done); child.kill("SIGINT"); });
-    assert.equal(code, 0, stderr);
+    const exit = await new Promise<{ code: number | null; signal: string | null }>((done) => {
+      child.removeAllListeners("exit");
+      child.once("exit", (code, signal) => done({ code, signal }));
+      child.kill("SIGINT");
+    });
+    assert.deepEqual(exit, { code: 0, signal: null }, stderr);
   });
 
   const scaffoldThere = existsSync(join(repo, "envoy-test/scaffold.ts"));
   it("new NAME creates the filter in the working directory and lists its files", { skip: scaffoldThere ? false : "envoy-test/scaffold.ts not written yet" }, () => {
     const cwd = mkdtempSync(join(tmpdir(), "config-cli-new-"));
+    writeFileSync(join(cwd, "asconfig.json"), JSON.stringify({ targets: {} }));
     const r = run(["new", "my-filter"], cwd);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const files = r.stdout.trim().split("\n").filter(Boolean);
-    assert.ok(files.length > 0, "lists the files it wrote");
+    assert.ok(files.includes("filters/my-filter/index.ts"), r.stdout);
     for (const f of files) assert.ok(existsSync(resolve(cwd, f)), `${f} exists`);
+    assert.ok("my-filter" in JSON.parse(readFileSync(join(cwd, "asconfig.json"), "utf8")).targets);
+  });
+
+  it("new exits 1 with the scaffold's reason outside a project", { skip: scaffoldThere ? false : "envoy-test/scaffold.ts not written yet" }, () => {
+    const r = run(["new", "my-filter"], mkdtempSync(join(tmpdir(), "config-cli-new-")));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /asconfig\.json not found/);
   });
 
   it("gateway exits 1 with a clear message when the gateway cannot start the config", () => {
