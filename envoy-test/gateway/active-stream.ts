@@ -79,13 +79,16 @@ export class ActiveStream implements ChainSink {
     o.gauge("downstream_rq_active").add(1);
     this.armIdle();
     const h = this.head.headers;
-    if (this.isUpgrade && (!o.hcm.websocket || (headerValue(h, "upgrade") ?? "").toLowerCase() !== "websocket")) {
-      // An upgrade the HCM is not configured for: 403 (conn_manager_impl.cc, "upgrade_failed").
+    const authority = headerValue(h, "host") ?? "";
+    const headers: HeaderList = [[":authority", authority], [":path", this.head.target], [":method", this.head.method], [":scheme", "http"]];
+    if (this.isUpgrade && (!o.hcm.websocket || (headerValue(h, "upgrade") ?? "").toLowerCase() !== "websocket")
+      && o.routes.match([...headers, ...h])) {
+      // An upgrade the HCM has no upgrade_config for, on a request that has a route: 403 and the
+      // connection closes (conn_manager_impl.cc ActiveStream::decodeHeaders, "upgrade_failed").
+      o.stat("downstream_rq_ws_on_non_ws_route").inc();
       this.sendLocalReply(403, "", "upgrade_failed", [], true);
       return;
     }
-    const authority = headerValue(h, "host") ?? "";
-    const headers: HeaderList = [[":authority", authority], [":path", this.head.target], [":method", this.head.method], [":scheme", "http"]];
     for (const [k, v] of h) {
       if (k === "host") continue;
       if (!this.isUpgrade && (k === "connection" || k === "upgrade" || k === "keep-alive" || k === "proxy-connection")) continue;
