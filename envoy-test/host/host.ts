@@ -19,6 +19,7 @@ import type { CalloutTransport, ForeignFunction, LogEntry, LogLevelName, PluginO
 import { LOG_LEVEL_NAMES } from "./types.ts";
 import { WasmVm } from "./vm.ts";
 import { buildWasi } from "./wasi.ts";
+import { wrapImports } from "./restrict.ts";
 import { WASI_MODULES, type AbiVersion } from "./abi.ts";
 
 export interface HostOptions {
@@ -79,15 +80,6 @@ export class Host {
     this.hostcalls = opts.countHostcalls ? new Map() : null;
   }
 
-  private counted(fns: Record<string, (...args: never[]) => unknown>): WebAssembly.ModuleImports {
-    const counts = this.hostcalls;
-    if (!counts) return fns as WebAssembly.ModuleImports;
-    const out: Record<string, unknown> = {};
-    for (const [name, f] of Object.entries(fns)) {
-      out[name] = (...args: never[]) => { counts.set(name, (counts.get(name) ?? 0) + 1); return f(...args); };
-    }
-    return out as WebAssembly.ModuleImports;
-  }
 
   /**
    * Loads a plugin onto `workers` VMs (default 2). Plugins with the same vm_id, code and VM
@@ -158,9 +150,9 @@ export class Host {
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
     env: Record<string, string>, where: string): WasmVm {
     const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
-    const wasi = this.counted(buildWasi(vm));
-    const imports: WebAssembly.Imports = { env: this.counted(buildEnv(vm)) };
-    for (const m of WASI_MODULES) imports[m] = wasi;
+    const imports: WebAssembly.Imports = { env: wrapImports(vm, "env", buildEnv(vm), this.hostcalls) as WebAssembly.ModuleImports };
+    const wasi = buildWasi(vm);
+    for (const m of WASI_MODULES) imports[m] = wrapImports(vm, m, wasi, this.hostcalls) as WebAssembly.ModuleImports;
     for (const imp of WebAssembly.Module.imports(module)) {
       if (imp.kind === "memory") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Memory({ initial: 1 }) };
       if (imp.kind === "table") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Table({ initial: 0, element: "anyfunc" }) };

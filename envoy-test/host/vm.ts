@@ -11,6 +11,7 @@ import { GuestMemory } from "./memory.ts";
 import type { Host } from "./host.ts";
 import type { Counter, Gauge, Histogram } from "./stats.ts";
 import type { LogLevelName } from "./types.ts";
+import type { Phase } from "./restrict.ts";
 
 // deno-lint-ignore no-explicit-any
 type WasmFn = (...args: any[]) => any;
@@ -33,6 +34,8 @@ export class WasmVm {
   /** proxy_on_context_create etc. ran on a failed VM (plugin fail policy applies) */
   failed = false;
   failMessage = "";
+  /** cpp-host restricted callbacks: which phase limits the hostcalls (restrict.ts), or null */
+  restricted: Phase | null = null;
   /** set while a call that returned StopIteration... was asked to stop by a local reply */
   stopNextIteration = false;
 
@@ -69,6 +72,7 @@ export class WasmVm {
     if (this.abi === "0_1_0") this.fns.proxy_on_foreign_function = null;
     this.malloc = this.fns.malloc ?? this.fns.proxy_on_memory_allocate;
     const init = this.fns._initialize;
+    this.restricted = "start";
     if (init) {
       this.call(null, "_initialize", init);
       if (!this.failed && this.fns.main) this.call(null, "main", this.fns.main, 0, 0);
@@ -76,6 +80,7 @@ export class WasmVm {
     } else if (this.fns._start) {
       this.call(null, "_start", this.fns._start);
     }
+    this.restricted = null;
   }
 
   allocContextId(): number {
@@ -142,11 +147,15 @@ export class WasmVm {
   allocate(size: number): number {
     if (!this.malloc) return 0;
     let p: number | undefined;
+    const prev = this.restricted;
+    this.restricted = "malloc";
     try {
       p = this.malloc(size) as number;
     } catch (err) {
       this.fail(this.fns.malloc ? "malloc" : "proxy_on_memory_allocate", err);
       return 0;
+    } finally {
+      this.restricted = prev;
     }
     p = (p ?? 0) >>> 0;
     if (p === 0 || !this.mem.view(p, size)) {

@@ -131,3 +131,17 @@ test("plugins with the same vm_id and code share worker VMs and get distinct roo
   const c = await host.loadPlugin({ wasm: bytes, rootId: "c", vmId: "other" });
   assert.notEqual(c.workers[0].vm, a.workers[0].vm);
 });
+
+test("while the VM starts only logging and WASI basics are allowed: a metric defined in _initialize traps", async () => {
+  const wat = (call: string) => `(module
+    (import "env" "proxy_log" (func $log (param i32 i32 i32) (result i32)))
+    (import "env" "proxy_define_metric" (func $define (param i32 i32 i32 i32) (result i32)))
+    ${MALLOC} (func (export "proxy_abi_version_0_2_1"))
+    (data (i32.const 100) "m")
+    (func (export "_initialize") ${call}))`;
+  const host = new Host();
+  await assert.rejects(host.loadPlugin({ wasm: await assemble(wat("(drop (call $define (i32.const 0) (i32.const 100) (i32.const 1) (i32.const 200)))")), rootId: "r" }),
+    /Failed to initialize Wasm code \(Function: _initialize failed: Uncaught RuntimeError: restricted_callback \(env\.proxy_define_metric called during VM start\)\)/);
+  await host.loadPlugin({ wasm: await assemble(wat("(drop (call $log (i32.const 2) (i32.const 100) (i32.const 1)))")), rootId: "r" });
+  assert.deepEqual(host.logs("info").map((e) => e.message), ["m", "m", "m"], "canary and two workers logged during start");
+});
