@@ -33,6 +33,7 @@ const WATCH = [
   "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
   "envoy.extensions.filters.http.wasm.v3.Wasm",
   "envoy.extensions.filters.network.wasm.v3.Wasm",
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
 ];
 
 /** Parses YAML the way Envoy's yaml-cpp conversion reads scalars (YAML 1.1: yes/no/on/off are booleans). */
@@ -133,6 +134,7 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
     const c = field(t.value, "cluster");
     if (c && typeof c.value === "string") needCluster(`${t.path}.${c.key}`, c.value, "tcp_proxy cluster");
   }
+  routeHeaderChecks(visits, errors);
   const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true, localPath: opts.localWasmPath };
   for (const w of visits) {
     const kind = w.type === "envoy.extensions.filters.http.wasm.v3.Wasm" ? "http" : w.type === "envoy.extensions.filters.network.wasm.v3.Wasm" ? "network" : null;
@@ -154,3 +156,30 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
   }
 }
 
+
+/** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
+ *  filters/ws-router/README.md). A route of the same connection manager that reads another header
+ *  would find no cluster on every request (503, ENVOY-NOTES "Choosing the cluster"). */
+function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
+  for (const hcm of visits.filter((v) => v.type === "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")) {
+    const inside = (v: Visit) => v.path.startsWith(`${hcm.path}.`);
+    const set = new Set<string>();
+    let unknown = false;
+    for (const w of visits.filter((v) => v.type === "envoy.extensions.filters.http.wasm.v3.Wasm" && inside(v))) {
+      const cfg = get(w.value, "config");
+      if (get(cfg, "root_id") !== "ws_router") continue;
+      const text = pluginConfigurationString(cfg ?? {});
+      let json: any;
+      try { json = typeof text === "string" ? JSON.parse(text) : undefined; } catch { json = undefined; }
+      if (!json || typeof json !== "object") { unknown = true; continue; } // the module reports bad JSON itself
+      set.add(String(json.cluster_header ?? "x-wss-cluster").toLowerCase());
+    }
+    if (!set.size || unknown) continue;
+    for (const r of visits.filter((v) => v.type === "envoy.config.route.v3.RouteAction" && inside(v))) {
+      const h = field(r.value, "cluster_header");
+      if (h && typeof h.value === "string" && !set.has(h.value.toLowerCase())) {
+        errors.push({ path: `${r.path}.${h.key}`, message: `ws_router in this connection manager sets the cluster in ${[...set].join(", ")}, not "${h.value}": every request would find no cluster (503)` });
+      }
+    }
+  }
+}
