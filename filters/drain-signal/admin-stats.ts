@@ -3,9 +3,9 @@
 // The filter value is percent-encoded: Envoy decodes it (source/server/admin/stats_params.cc,
 // StatsParams::parse -> Http::Utility::QueryParamsMulti::parseAndDecodeQueryString) and matches
 // it as an RE2 regex against each stat name.
-//   ^(listener_manager\.total_listeners_draining|server\.state)$
+//   ^(listener_manager\.(total_listeners_draining|listener_stopped)|server\.state)$
 export const ADMIN_STATS_PATH =
-  "/stats?filter=%5E%28listener_manager%5C.total_listeners_draining%7Cserver%5C.state%29%24";
+  "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.state%29%24";
 
 /** server.state values (envoy/admin/v3/server_info.proto, ServerInfo.State). */
 export const SERVER_STATE_LIVE: i64 = 0;
@@ -14,12 +14,20 @@ export const SERVER_STATE_DRAINING: i64 = 1;
 @final
 export class AdminDrainStatus {
   listenersDraining: i64 = -1;   // -1: the stat was not in the reply
+  listenersStopped: i64 = -1;
   serverState: i64 = -1;
   error: string = "";
 
-  /** Envoy is draining: a listener drains (drain_listeners, LDS removal, hot restart) or the
-   *  server drains (healthcheck/fail sets server.state to DRAINING). */
-  get draining(): bool { return this.listenersDraining > 0 || this.serverState == SERVER_STATE_DRAINING; }
+  /** Envoy is draining:
+   *  - a listener drains after removal over LDS (listener_manager_impl.cc drainListener moves
+   *    total_listeners_draining);
+   *  - listeners were stopped (POST /drain_listeners, or at the end of ?graceful:
+   *    ListenerManagerImpl::stopListeners counts listener_stopped);
+   *  - the server fails health checks (POST /healthcheck/fail; server.state becomes DRAINING,
+   *    source/server/utils.cc serverState). */
+  get draining(): bool {
+    return this.listenersDraining > 0 || this.listenersStopped > 0 || this.serverState == SERVER_STATE_DRAINING;
+  }
 }
 
 /** Parses Envoy's text stats format: one "name: value" per line (source/server/admin/
@@ -38,10 +46,11 @@ export function parseAdminStats(text: string): AdminDrainStatus {
     const value = parseSigned(line.substring(colon + 2));
     if (value == i64.MIN_VALUE) continue;
     if (name == "listener_manager.total_listeners_draining") r.listenersDraining = value;
+    else if (name == "listener_manager.listener_stopped") r.listenersStopped = value;
     else if (name == "server.state") r.serverState = value;
   }
-  if (r.listenersDraining < 0 && r.serverState < 0) {
-    r.error = "admin reply has neither listener_manager.total_listeners_draining nor server.state";
+  if (r.listenersDraining < 0 && r.listenersStopped < 0 && r.serverState < 0) {
+    r.error = "admin reply has none of listener_manager.total_listeners_draining, listener_manager.listener_stopped, server.state";
   }
   return r;
 }

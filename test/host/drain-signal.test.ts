@@ -225,7 +225,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.equal(calls.length, 1, "one poll for two workers");
     assert.equal(calls[0].cluster, "envoy_admin");
     assert.deepEqual(calls[0].headers.find(([k]) => k === ":path"),
-      [":path", "/stats?filter=%5E%28listener_manager%5C.total_listeners_draining%7Cserver%5C.state%29%24"]);
+      [":path", "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.state%29%24"]);
     calls[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 0\nserver.state: 0\n" });
     assert.equal(sharedState(host), "drain-signal v1");
     host.advance(400);

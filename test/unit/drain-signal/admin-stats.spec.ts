@@ -15,10 +15,14 @@ describe("admin stats reply", () => {
     expect(parseAdminStats("server.state: 1\r\n").draining).toBe(true);
   });
 
+  it("reads stopped listeners (POST /drain_listeners) as draining", () => {
+    expect(parseAdminStats("listener_manager.listener_stopped: 1\nlistener_manager.total_listeners_draining: 0\nserver.state: 0\n").draining).toBe(true);
+  });
+
   it("reports a reply that holds neither stat", () => {
     const s = parseAdminStats("<html>not admin</html>");
     expect(s.draining).toBe(false);
-    expect(s.error).toBe("admin reply has neither listener_manager.total_listeners_draining nor server.state");
+    expect(s.error).toBe("admin reply has none of listener_manager.total_listeners_draining, listener_manager.listener_stopped, server.state");
   });
 
   it("skips lines that are not name: integer", () => {
