@@ -10,7 +10,7 @@ import { toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
 import { DEFAULT_FILTER_STATE_FACTORIES, defaultForeignFunctions } from "./foreign.ts";
 import { buildEnv } from "./hostcalls.ts";
-import { checkModule } from "./module-check.ts";
+import { checkModule, type ModuleImport } from "./module-check.ts";
 import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./plugin.ts";
 import { SharedQueues } from "./queues.ts";
 import { Stats } from "./stats.ts";
@@ -119,7 +119,8 @@ export class Host {
     }
 
     // Canary: a fresh VM runs start + configure for this plugin and is thrown away.
-    const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where);
+    const memTables = check.info.imports.filter((i) => i.kind === "memory" || i.kind === "table");
+    const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables);
     const canaryRoot = this.newRoot(canary, info);
     if (!startRoot(canary, canaryRoot)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${this.why(canary)}`); }
     if (!configureRoot(canary, canaryRoot, info.configuration)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${this.why(canary)}`); }
@@ -127,7 +128,7 @@ export class Host {
 
     if (!group) {
       const vms: WasmVm[] = [];
-      for (let i = 0; i < workers; i++) vms.push(this.newVm(module, abi, vmId, i, vmConfig, env, where));
+      for (let i = 0; i < workers; i++) vms.push(this.newVm(module, abi, vmId, i, vmConfig, env, where, memTables));
       group = { vms, module, abi };
       this.groups.set(key, group);
     }
@@ -148,14 +149,18 @@ export class Host {
   }
 
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
-    env: Record<string, string>, where: string): WasmVm {
+    env: Record<string, string>, where: string, memoryAndTableImports: ModuleImport[]): WasmVm {
     const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
     const imports: WebAssembly.Imports = { env: wrapImports(vm, "env", buildEnv(vm), this.hostcalls) as WebAssembly.ModuleImports };
     const wasi = buildWasi(vm);
     for (const m of WASI_MODULES) imports[m] = wrapImports(vm, m, wasi, this.hostcalls) as WebAssembly.ModuleImports;
-    for (const imp of WebAssembly.Module.imports(module)) {
-      if (imp.kind === "memory") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Memory({ initial: 1 }) };
-      if (imp.kind === "table") imports[imp.module] = { ...imports[imp.module], [imp.name]: new WebAssembly.Table({ initial: 0, element: "anyfunc" }) };
+    // cpp-host V8::link creates imported memories and tables with the module's own limits.
+    for (const imp of memoryAndTableImports) {
+      const { min, max } = imp.limits!;
+      const value = imp.kind === "memory"
+        ? new WebAssembly.Memory(max === undefined ? { initial: min } : { initial: min, maximum: max })
+        : new WebAssembly.Table(max === undefined ? { initial: min, element: "anyfunc" } : { initial: min, maximum: max, element: "anyfunc" });
+      imports[imp.module] = { ...imports[imp.module], [imp.name]: value };
     }
     vm.vmContext = new RootContext(vm, 0, { name: "", rootId: "", vmId, configuration: vmConfig, failOpen: false, properties: {} });
     try {

@@ -10,7 +10,11 @@
 // Used by the host before instantiation, by the config validator and by test/host/imports.test.ts.
 import { ABI_MARKERS, type AbiVersion, type Sig, registeredImports } from "./abi.ts";
 
-export interface ModuleImport { module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; sig?: Sig }
+export interface ModuleImport {
+  module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; sig?: Sig;
+  /** memory (pages) and table (elements) imports: the declared limits */
+  limits?: { min: number; max?: number };
+}
 export interface ModuleExport { name: string; kind: "func" | "table" | "memory" | "global" | "tag"; index: number; sig?: Sig }
 export interface ModuleInfo {
   imports: ModuleImport[];
@@ -71,10 +75,10 @@ class Reader {
       default: return this.fail(`unknown value type 0x${t.toString(16)}`);
     }
   }
-  limits(): void {
+  limits(): { min: number; max?: number } {
     const flags = this.byte();
-    this.u32();
-    if (flags & 1) this.u32();
+    const min = this.u32();
+    return flags & 1 ? { min, max: this.u32() } : { min };
   }
 }
 
@@ -114,8 +118,8 @@ export function parseModule(bytes: Uint8Array): ModuleInfo {
           if (ti >= types.length) r.fail(`import ${module}.${name} names type ${ti} of ${types.length}`);
           imports.push({ module, name, kind: "func", sig: types[ti] });
           funcTypes.push(ti);
-        } else if (kind === 1) { r.valtype(); r.limits(); imports.push({ module, name, kind: "table" }); }
-        else if (kind === 2) { r.limits(); imports.push({ module, name, kind: "memory" }); hasMemory = true; }
+        } else if (kind === 1) { r.valtype(); imports.push({ module, name, kind: "table", limits: r.limits() }); }
+        else if (kind === 2) { imports.push({ module, name, kind: "memory", limits: r.limits() }); hasMemory = true; }
         else if (kind === 3) { r.valtype(); r.byte(); imports.push({ module, name, kind: "global" }); }
         else if (kind === 4) { r.byte(); r.u32(); imports.push({ module, name, kind: "tag" }); }
         else r.fail(`import ${module}.${name} has unknown kind ${kind}`);

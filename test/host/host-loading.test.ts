@@ -145,3 +145,12 @@ test("while the VM starts only logging and WASI basics are allowed: a metric def
   await host.loadPlugin({ wasm: await assemble(wat("(drop (call $log (i32.const 2) (i32.const 100) (i32.const 1)))")), rootId: "r" });
   assert.deepEqual(host.logs("info").map((e) => e.message), ["m", "m", "m"], "canary and two workers logged during start");
 });
+
+test("a module importing its memory gets one with the limits it declares", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(`(module
+    (import "env" "memory" (memory 3 10))
+    (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+    (func (export "proxy_abi_version_0_2_1")))`), rootId: "r", workers: 1 });
+  assert.equal(plugin.workers[0].memoryBytes().length, 3 * 65536);
+});
