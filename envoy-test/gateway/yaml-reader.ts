@@ -129,7 +129,11 @@ export class YamlObject {
   enumName<T extends string>(field: string, allowed: readonly T[], dflt: T): T {
     const v = this.raw(field);
     if (v === undefined || v === null) return dflt;
-    if (typeof v === "string" && (allowed as readonly string[]).includes(v)) return v as T;
+    // Envoy parses enums by name case-insensitively (yaml_utility.cc: case_insensitive_enum_parsing).
+    if (typeof v === "string") {
+      const hit = allowed.find((a) => a === v.toUpperCase());
+      if (hit !== undefined) return hit;
+    }
     throw new ConfigError(this.at(field), `${JSON.stringify(v)} is ${UNSUPPORTED} (supported here: ${allowed.join(", ")})`);
   }
 
