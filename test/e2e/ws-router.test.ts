@@ -1,78 +1,82 @@
-// ws-router end to end: real `ws` clients through the local gateway (Envoy bootstrap with the
-// compiled filter, HCM websocket upgrades, a route reading x-wss-cluster) to demo backends, one
-// backend per cluster, so each backend's hello names the cluster the filter picked.
+// ws-router end to end: real `ws` clients through the proxy of the e2e target (the local gateway
+// by default; real Envoy with E2E_TARGET=envoy) running an Envoy bootstrap with the compiled
+// filter, HCM websocket upgrades and a route reading x-wss-cluster, to demo backends: one backend
+// per cluster, so each backend's hello names the cluster the filter picked.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import WebSocket from "ws";
-import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
 import { CONFIG, ensureBuilt } from "../host/ws-router-fixture.ts";
+import { startProxy, type ProxyUnderTest, type TargetEnv } from "./envoy-target.ts";
 
 const CLUSTERS = ["messages", "messages-v2", "presence", "presence-a", "presence-b", "presence-c", "apps"];
 const SHARDS = ["presence-a", "presence-b", "presence-c"];
 
 let backends: Backends;
-let gateway: Gateway;
-let port: number;
-let adminPort: number;
+let proxy: ProxyUnderTest;
 
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
+
+/** The bootstrap: ws-router then the router, one cluster per backend. Port 0 on the local
+ *  gateway; fixed ports (published by the container) on real Envoy. */
+function bootstrap(env: TargetEnv): object {
+  const fixed = env.target === "envoy";
+  return {
+    admin: { address: address(env.bindHost, fixed ? 9901 : 0) },
+    static_resources: {
+      listeners: [{
+        name: "public", address: address(env.bindHost, fixed ? 18080 : 0),
+        filter_chains: [{ filters: [{
+          name: "envoy.filters.network.http_connection_manager",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            stat_prefix: "public",
+            upgrade_configs: [{ upgrade_type: "websocket" }],
+            route_config: { name: "wss", virtual_hosts: [{ name: "wss", domains: ["*"], routes: [{
+              match: { prefix: "/" },
+              route: { cluster_header: "x-wss-cluster", timeout: "0s" },
+              request_headers_to_remove: ["x-wss-cluster", "x-wss-service"],
+            }] }] },
+            http_filters: [
+              { name: "envoy.filters.http.wasm", typed_config: {
+                "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
+                config: {
+                  name: "ws_router", root_id: "ws_router",
+                  vm_config: { vm_id: "wss", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: `${env.wasmDir}/ws-router.wasm` } } },
+                  configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: CONFIG },
+                },
+              } },
+              { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
+            ],
+          },
+        }] }],
+      }],
+      clusters: CLUSTERS.map((name) => ({
+        name, type: "STATIC", connect_timeout: "1s",
+        load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: backends.endpoints(name).map((e) => ({ endpoint: { address: address(env.backendHost, e.port) } })) }] },
+      })),
+    },
+  };
+}
 
 before(async () => {
   const wasm = await ensureBuilt();
   backends = await startBackends({ basePort: 0, services: CLUSTERS, instancesPerService: 1 });
-  gateway = await startGateway({
-    workers: 2,
-    config: {
-      admin: { address: address("127.0.0.1", 0) },
-      static_resources: {
-        listeners: [{
-          name: "public", address: address("127.0.0.1", 0),
-          filter_chains: [{ filters: [{
-            name: "envoy.filters.network.http_connection_manager",
-            typed_config: {
-              "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-              stat_prefix: "public",
-              upgrade_configs: [{ upgrade_type: "websocket" }],
-              route_config: { name: "wss", virtual_hosts: [{ name: "wss", domains: ["*"], routes: [{
-                match: { prefix: "/" },
-                route: { cluster_header: "x-wss-cluster", timeout: "0s" },
-                request_headers_to_remove: ["x-wss-cluster", "x-wss-service"],
-              }] }] },
-              http_filters: [
-                { name: "envoy.filters.http.wasm", typed_config: {
-                  "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-                  config: {
-                    name: "ws_router", root_id: "ws_router",
-                    vm_config: { vm_id: "wss", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: wasm } } },
-                    configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: CONFIG },
-                  },
-                } },
-                { name: "envoy.filters.http.router", typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } },
-              ],
-            },
-          }] }],
-        }],
-        clusters: CLUSTERS.map((name) => ({
-          name, type: "STATIC", connect_timeout: "1s",
-          load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: backends.endpoints(name).map((e) => ({ endpoint: { address: address(e.address, e.port) } })) }] },
-        })),
-      },
-    },
+  proxy = await startProxy({
+    config: bootstrap, wasmFiles: [wasm],
+    backendPorts: CLUSTERS.flatMap((c) => backends.endpoints(c).map((e) => e.port)),
   });
-  port = gateway.listenerAddress("public").port;
-  adminPort = gateway.adminAddress().port;
 });
 
 after(async () => {
-  await gateway?.close();
+  await proxy?.close();
   await backends?.close();
 });
 
-/** Opens a websocket through the gateway and returns the backend's hello (then closes). */
+/** Opens a websocket through the proxy and returns the backend's hello (then closes). */
 async function hello(path: string, headers: Record<string, string> = {}): Promise<{ service: string; instance: string }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
+  const ws = new WebSocket(proxy.url("public", path), { headers });
   try {
     const first = await new Promise<string>((resolve, reject) => {
       ws.once("message", (m) => resolve(m.toString()));
@@ -90,7 +94,8 @@ async function hello(path: string, headers: Record<string, string> = {}): Promis
 /** The status line and body of a refused upgrade, read from the raw HTTP/1.1 response. */
 function rawRequest(request: string): Promise<{ status: number; body: string; head: string }> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(port, "127.0.0.1");
+    const u = new URL(proxy.url("public", "/", "http"));
+    const s = net.connect(Number(u.port), u.hostname);
     let data = "";
     const done = () => {
       const [head, ...rest] = data.split("\r\n\r\n");
@@ -113,9 +118,7 @@ const upgradeRequest = (path: string, extra = "") =>
   `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${extra}\r\n`;
 
 async function stat(name: string): Promise<number> {
-  const r = await fetch(`http://127.0.0.1:${adminPort}/stats?format=json`);
-  const body = (await r.json()) as { stats: { name: string; value?: number }[] };
-  return body.stats.find((s) => s.name === name)?.value ?? 0;
+  return (await proxy.stats(name.replace(/\./g, "\\."))).get(name) ?? 0;
 }
 
 test("each websocket path reaches its own service's backend", async () => {
@@ -127,7 +130,7 @@ test("each websocket path reaches its own service's backend", async () => {
 });
 
 test("messages flow both ways after the upgrade", async () => {
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/messages`);
+  const ws = new WebSocket(proxy.url("public", "/messages"));
   const got: string[] = [];
   ws.on("message", (m) => got.push(m.toString()));
   await new Promise<void>((res, rej) => { ws.once("open", () => res()); ws.once("error", rej); });
@@ -157,7 +160,7 @@ test("a client-supplied x-wss-cluster does not choose the backend", async () => 
 });
 
 test("a browser GET gets the filter's 404", async () => {
-  const r = await fetch(`http://127.0.0.1:${port}/messages`, { headers: { accept: "text/html" } });
+  const r = await fetch(proxy.url("public", "/messages", "http"), { headers: { accept: "text/html" } });
   assert.equal(r.status, 404);
   assert.match(await r.text(), /only accepts websocket upgrades/);
 });

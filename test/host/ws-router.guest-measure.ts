@@ -51,7 +51,7 @@ function instantiate(bytes: Uint8Array, headers: Uint8Array) {
     proxy_get_property: (_p: number, _n: number, pp: number, sp: number) => give(enc.encode("ws_router"), pp, sp),
     proxy_get_buffer_bytes: (_t: number, _s: number, _l: number, pp: number, sp: number) => give(config, pp, sp),
   };
-  const module = new WebAssembly.Module(bytes);
+  const module = new WebAssembly.Module(bytes as BufferSource);
   const imports: Record<string, Record<string, CallableFunction>> = {};
   for (const i of WebAssembly.Module.imports(module)) {
     imports[i.module] ??= {};
