@@ -57,3 +57,21 @@ test("the fixture configuration loads on every worker", async () => {
   assert.equal(plugin.workers.length, 3);
   assert.equal(plugin.failed, false);
 });
+
+test("a refused reconfiguration keeps the previous route table; an accepted one replaces it", async () => {
+  const host = new Host({ clock: new ManualClock() });
+  const plugin = await host.loadPlugin({ wasm, rootId: "ws_router", configuration: `{${SVC}, ${ROUTE}}` });
+  const cluster = (path: string) => {
+    const s = plugin.createHttpStream();
+    s.callOnRequestHeaders(upgrade(path));
+    const c = s.localResponse ? `${s.localResponse.status}` : values(s.requestHeaders, "x-wss-cluster")[0];
+    s.complete();
+    return c;
+  };
+  assert.equal(cluster("/messages"), "messages");
+  assert.equal(plugin.configure(`{${SVC}, "routes": []}`), false);
+  assert.equal(cluster("/messages"), "messages", "still the old table");
+  assert.equal(plugin.configure(`{"services": [{"name": "chat", "cluster": "chat-v2"}], "routes": [{"prefix": "/chat", "service": "chat"}]}`), true);
+  assert.equal(cluster("/chat"), "chat-v2");
+  assert.equal(cluster("/messages"), "404");
+});
