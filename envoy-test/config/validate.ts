@@ -103,6 +103,7 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
       errors.push({ path, message: `${what} "${name}" is not defined in static_resources.clusters (known: ${[...clusterNames.keys()].join(", ") || "none"})` });
     }
   };
+  statsTagChecks(config, errors, warnings);
   const local = dig(config, "", ["cluster_manager", "local_cluster_name"]);
   if (local) needCluster(local.path, local.value, "local cluster");
 
@@ -150,6 +151,7 @@ async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOption
         for (const ref of clusterRefs(rootId, json)) {
           needCluster(`${cfg.path}.configuration.value`, ref.cluster, `cluster named by ${rootId} configuration key ${ref.path}`);
         }
+        if (rootId === "drain_signal") adminPollCheck(config, json, `${cfg.path}.configuration.value`, warnings);
       }
       await checkWasmPlugin(cfg.value, cfg.path, kind, wasmOpts, errors, warnings);
     }
@@ -182,4 +184,48 @@ function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
       }
     }
   }
+}
+
+const socketKey = (sa: Obj | undefined): string | null =>
+  sa ? `${get(sa, "address")}:${Number(get(sa, "port_value") ?? 0)}` : null;
+
+/** drain-signal detects Envoy's own drain by polling the admin interface through `admin.cluster`
+ *  (filters/drain-signal/README.md); pointed anywhere else, that detection never fires. */
+function adminPollCheck(config: Obj, json: any, path: string, warnings: ConfigError[]): void {
+  const name = json?.admin?.cluster;
+  const admin = socketKey(dig(config, "", ["admin", "address", "socket_address"])?.value);
+  if (typeof name !== "string" || !admin || admin.endsWith(":0")) return;
+  const clusters: Obj[] = get(get(config, "static_resources"), "clusters") ?? [];
+  const cluster = clusters.find((c) => get(c, "name") === name);
+  if (!cluster) return; // reported as an unknown cluster
+  const endpoints: string[] = [];
+  for (const locality of get(get(cluster, "load_assignment"), "endpoints") ?? []) {
+    for (const lb of get(locality, "lb_endpoints") ?? []) {
+      const k = socketKey(dig(lb, "", ["endpoint", "address", "socket_address"])?.value);
+      if (k) endpoints.push(k);
+    }
+  }
+  if (endpoints.length && !endpoints.includes(admin)) {
+    warnings.push({ path, message: `drain_signal polls cluster "${name}" (${endpoints.join(", ")}), which is not this Envoy's admin address ${admin}: Envoy's own drains would go unnoticed` });
+  }
+}
+
+/** A tag regex must compile; without a capture group it extracts nothing
+ *  (api/envoy/config/metrics/v3/stats.proto TagSpecifier.regex). Envoy compiles these with
+ *  std::regex (ECMAScript grammar), close to JavaScript's. */
+function statsTagChecks(config: Obj, errors: ConfigError[], warnings: ConfigError[]): void {
+  const tags = dig(config, "", ["stats_config", "stats_tags"]);
+  if (!Array.isArray(tags?.value)) return;
+  tags.value.forEach((t: Obj, i: number) => {
+    const re = field(t, "regex");
+    if (!re || typeof re.value !== "string") return;
+    const path = `${tags.path}[${i}].${re.key}`;
+    try {
+      new RegExp(re.value);
+    } catch (e) {
+      errors.push({ path, message: `regex does not compile: ${(e as Error).message}` });
+      return;
+    }
+    if (!/\((?!\?)/.test(re.value.replace(/\\./g, ""))) warnings.push({ path, message: "regex has no capture group: it tags nothing" });
+  });
 }

@@ -153,6 +153,14 @@ describe("builder and validator beyond the schema", () => {
     assert.deepEqual((await validateConfig(twoOn(0), { runModules: false })).errors, []);
   });
 
+  it("warns when the drain filter polls a cluster that is not this Envoy's admin", async () => {
+    const drain = { admin: { cluster: "messages" } };
+    const r = await validateConfig(defaultTopology({ drainSignalConfig: drain }).build(), { baseDir: base, runModules: false });
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.warnings.map((w) => w.path), ["static_resources.listeners[0].filter_chains[0].filters[1].typed_config.http_filters[2].typed_config.config.configuration.value"]);
+    assert.match(r.warnings[0].message, /polls cluster "messages" \(127\.0\.0\.1:9101, 127\.0\.0\.1:9102\), which is not this Envoy's admin address 127\.0\.0\.1:9901/);
+  });
+
   it("reports a local_cluster_name that names no cluster", async () => {
     const cfg = new EnvoyConfig({ wasmDir: "build" }).localCluster("nowhere");
     const { errors } = await validateConfig(cfg.build(), { runModules: false });
