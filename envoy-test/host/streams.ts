@@ -21,11 +21,20 @@ export type StreamMode = "vm" | "skip" | "fail-closed";
 
 let nextConnectionId = 1;
 
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+/** A copy of the list the filter may change, keys lower-cased as Envoy's codecs deliver them. */
 function lowerHeaders(h: HeaderList): HeaderList {
-  const out: HeaderList = new Array(h.length);
-  for (let i = 0; i < h.length; i++) {
-    const k = h[i][0];
-    out[i] = [/[A-Z]/.test(k) ? k.toLowerCase() : k, h[i][1]];
+  const out: HeaderList = h.slice();
+  for (let i = 0; i < out.length; i++) {
+    const k = out[i][0];
+    if (hasUpper(k)) out[i] = [k.toLowerCase(), out[i][1]];
   }
   return out;
 }
