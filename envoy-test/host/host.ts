@@ -139,7 +139,7 @@ export class Host {
       if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${this.why(vm)}`);
       views.push(new WorkerVm(vm.worker, vm, root));
     }
-    const plugin = new Plugin(this, info, views);
+    const plugin = new Plugin(this, info, views, opts.kind);
     this.plugins.push(plugin);
     return plugin;
   }

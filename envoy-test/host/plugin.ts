@@ -61,7 +61,8 @@ export function configureRoot(vm: WasmVm, root: RootContext, configuration: Uint
 export class Plugin {
   private rr = 0;
 
-  constructor(readonly host: Host, readonly info: PluginInfo, readonly workers: WorkerVm[]) {}
+  constructor(readonly host: Host, readonly info: PluginInfo, readonly workers: WorkerVm[],
+    readonly kind?: "http" | "network") {}
 
   get name(): string { return this.info.name; }
   get rootId(): string { return this.info.rootId; }
@@ -87,6 +88,7 @@ export class Plugin {
   }
 
   createHttpStream(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): HttpStream {
+    if (this.kind === "network") throw new Error(`plugin ${this.info.name || this.info.rootId}: loaded as a network filter (envoy.filters.network.wasm); it has no HTTP streams`);
     const w = this.pick(opts.worker);
     const mode = this.mode(w);
     const id = mode === "vm" ? w.vm.allocContextId() : 0;
@@ -96,6 +98,7 @@ export class Plugin {
   }
 
   createTcpConnection(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): TcpConnection {
+    if (this.kind === "http") throw new Error(`plugin ${this.info.name || this.info.rootId}: loaded as an HTTP filter (envoy.filters.http.wasm); it has no TCP connections`);
     const w = this.pick(opts.worker);
     const mode = this.mode(w);
     const id = mode === "vm" ? w.vm.allocContextId() : 0;
