@@ -64,7 +64,8 @@ export class AccountingRoot extends RootContext {
 //   +24 rx0..rx3      FrameReader state, client -> server (frames.ts)
 //   +56 tx0..tx3      FrameReader state, server -> client
 //   +88 flags u8      (lifecycle.ts, plus RX_OFF / TX_OFF)
-// 89 bytes of fields, 105 with the object header (the bench reports the measured total).
+// 96 bytes of fields (padded to 8), 116 with the object header: the 128-byte budget is checked
+// by test/unit/conn-accounting/layout.spec.ts.
 const RX_OFF: u8 = 16;   // client framing was invalid: stop counting that direction
 const TX_OFF: u8 = 32;
 const NO_FRAMES: u8 = 64; // count_frames is off, or the reader state was never set

@@ -93,9 +93,11 @@ async function chunkCost(): Promise<void> {
       return Number(process.hrtime.bigint() - t0) / chunks.length;
     };
     const a: number[] = [], b: number[] = [];
-    for (let r = 0; r < 7; r++) { a.push(run(noop)); b.push(run(counting)); }
+    run(noop); run(counting);                                        // JIT warm-up
+    for (let r = 0; r < 21; r++) { a.push(run(noop)); b.push(run(counting)); }
     const med = (x: number[]) => x.sort((p, q) => p - q)[x.length >> 1];
-    console.log(`${name}: no-op ${med(a).toFixed(0)} ns, counting ${med(b).toFixed(0)} ns per chunk, ratio ${(med(b) / med(a)).toFixed(2)}x (${chunks.length} chunks, median of 7)`);
+    console.log(`${name}: no-op ${med(a).toFixed(0)} ns, counting ${med(b).toFixed(0)} ns per chunk, ` +
+      `ratio ${(med(b) / med(a)).toFixed(2)}x (${chunks.length} chunks, median of 21 alternating runs)`);
   }
   noop.complete();
   counting.complete();
