@@ -154,3 +154,10 @@ test("a module importing its memory gets one with the limits it declares", async
     (func (export "proxy_abi_version_0_2_1")))`), rootId: "r", workers: 1 });
   assert.equal(plugin.workers[0].memoryBytes().length, 3 * 65536);
 });
+
+test("proxy_on_vm_start returning false refuses the plugin (Envoy: Failed to start base Wasm)", async () => {
+  const host = new Host();
+  await assert.rejects(host.loadPlugin({ wasm: await assemble(`(module ${MALLOC} (func (export "proxy_abi_version_0_2_1"))
+    (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 0)))`), rootId: "r" }),
+    /plugin "r": Failed to start base Wasm/);
+});
