@@ -12,13 +12,14 @@ import { ensureBuilt as buildAccounting } from "../host/conn-accounting-fixture.
 
 const SERVICES = ["messages", "presence", "apps"];
 const ROUTER_CONFIG = JSON.stringify({
-  services: [...SERVICES.map((s) => ({ name: s, cluster: s })), { name: "limited", cluster: "presence" }],
-  routes: [...SERVICES.map((s) => ({ prefix: `/${s}`, service: s })), { prefix: "/limited", service: "limited" }],
+  services: [...SERVICES.map((s) => ({ name: s, cluster: s })), { name: "limited", cluster: "presence" }, { name: "perkey", cluster: "messages" }],
+  routes: [...SERVICES.map((s) => ({ prefix: `/${s}`, service: s })), { prefix: "/limited", service: "limited" }, { prefix: "/perkey", service: "perkey" }],
 });
 const LIMITED_MAX = 5;
 const ACCOUNTING_CONFIG = JSON.stringify({
   retry_after_s: 30, retry_after_jitter_s: 10,
-  services: [{ name: "limited", max_active: LIMITED_MAX }],
+  limit_key_query: "user",
+  services: [{ name: "limited", max_active: LIMITED_MAX }, { name: "perkey", max_active_per_key: 2 }],
 });
 const TCP_CAP = 3;
 
@@ -181,6 +182,18 @@ test("a service at its limit answers 503 with Retry-After and admits again after
   held.push(await connect("/limited"));
   await closeAll(held);
   await until("limited back to 0", () => stat("wss.limited.cx_active") === 0);
+});
+
+test("one user's third websocket is refused by the per-key limit while another user connects", async () => {
+  const u1 = [await connect("/perkey?user=U1"), await connect("/perkey?user=U1")];
+  const err = await connect("/perkey?user=U1").then(() => null, (e) => e as { status: number; headers: Record<string, string> });
+  assert.equal(err?.status, 503);
+  assert.ok(err?.headers["retry-after"], "Retry-After is set");
+  const u2 = await connect("/perkey?user=U2");
+  assert.equal(stat("wss.perkey.cx_active"), 3);
+  assert.equal(stat("wss.perkey.cx_rejected"), 1);
+  await closeAll([...u1, u2]);
+  await until("perkey back to 0", () => stat("wss.perkey.cx_active") === 0 && sharedCount("wss.cx.perkey") === 0);
 });
 
 test("a killed backend releases the connections it held", async () => {
