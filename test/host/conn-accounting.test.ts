@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Host, ManualClock, FilterHeadersStatus, type Plugin, type HttpStream } from "../../envoy-test/host/index.ts";
 import {
   ensureBuilt, HTTP_CONFIG, VM_ID, upgrade, SWITCHING, stat, sharedCount,
-  CLIENT_HELLO, SERVER_HELLO, SERVER_FRAGMENTED, SERVER_BINARY_256,
+  CLIENT_HELLO, SERVER_HELLO, SERVER_FRAGMENTED, SERVER_BINARY_256, hex,
 } from "./conn-accounting-fixture.ts";
 
 let host: Host;
@@ -186,6 +186,20 @@ test("frame and byte counts of a long-lived socket reach the stats on the root t
   assert.equal(stat(host, "wss.apps.rx_frames"), 1);
   assert.equal(stat(host, "wss.apps.tx_bytes"), SERVER_HELLO.length);
   s.complete();
+});
+
+test("compressed frames (RSV1) are counted when the 101 accepted permessage-deflate", () => {
+  // RFC 7692 7.2.3.1: "Hello" compressed, RSV1 set: c1 07 f2 48 cd c9 c9 07 00
+  const compressed = hex("c1 07 f2 48 cd c9 c9 07 00");
+  const s = open("apps");
+  s.callOnResponseHeaders([...SWITCHING, ["sec-websocket-extensions", "permessage-deflate; client_max_window_bits"]], false);
+  s.callOnResponseBody(compressed, false);
+  s.complete();
+  assert.equal(stat(host, "wss.apps.tx_frames"), 1);
+  const plain = upgraded("apps");                      // no extension: RSV1 is a framing error
+  plain.callOnResponseBody(compressed, false);
+  plain.complete();
+  assert.equal(stat(host, "wss.apps.tx_frames"), 1);
 });
 
 test("invalid framing stops frame counting for that direction and keeps counting bytes", () => {
