@@ -160,6 +160,8 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
       ...(o.healthChecks === false ? {} : { healthCheck: { path: "/healthz", interval: "5s", timeout: "1s", unhealthyThreshold: 2, healthyThreshold: 1 } }),
     });
   }
-  cfg.cluster({ name: "admin", endpoints: [admin], connectTimeout: "1s" });
+  // An admin bound to every interface is dialled on loopback (0.0.0.0 is not a destination).
+  const adminDial = admin.host === "0.0.0.0" ? "127.0.0.1" : admin.host === "::" ? "::1" : admin.host;
+  cfg.cluster({ name: "admin", endpoints: [{ host: adminDial, port: admin.port }], connectTimeout: "1s" });
   return cfg;
 }

@@ -145,7 +145,11 @@ function adminPollCheck(config: Obj, json: any, path: string, warnings: ConfigEr
       if (k) endpoints.push(k);
     }
   }
-  if (endpoints.length && !endpoints.includes(admin)) {
+  // An admin on 0.0.0.0 / :: listens on every interface: any endpoint with its port reaches it.
+  const wildcard = /^(0\.0\.0\.0|::):/.test(admin);
+  const port = admin.slice(admin.lastIndexOf(":") + 1);
+  const reaches = (e: string) => e === admin || (wildcard && e.slice(e.lastIndexOf(":") + 1) === port);
+  if (endpoints.length && !endpoints.some(reaches)) {
     warnings.push({ path, message: `drain_signal polls cluster "${name}" (${endpoints.join(", ")}), which is not this Envoy's admin address ${admin}: Envoy's own drains would go unnoticed` });
   }
 }

@@ -75,6 +75,14 @@ describe("default topology", () => {
     for (const f of [...httpFilters(b, 0).slice(0, 3), ...httpFilters(b, 1).slice(0, 1)]) assert.equal(f.typed_config.config.vm_config.vm_id, VM_ID);
   });
 
+  it("dials an admin bound to every interface on loopback, without a warning", async () => {
+    const b = defaultTopology({ admin: { host: "0.0.0.0", port: 9901 } }).build();
+    const admin = b.static_resources.clusters.find((c: any) => c.name === "admin");
+    assert.deepEqual(admin.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, { address: "127.0.0.1", port_value: 9901 });
+    const r = await validateConfig(b, { baseDir: base, runModules: false });
+    assert.deepEqual([...r.errors, ...r.warnings], []);
+  });
+
   it("points the modules at wasmDir, so the container variant differs only in the path", () => {
     const b = defaultTopology({ wasmDir: "/etc/envoy/wasm" }).build();
     assert.equal(httpFilters(b, 0)[0].typed_config.config.vm_config.code.local.filename, "/etc/envoy/wasm/ws-router.wasm");
