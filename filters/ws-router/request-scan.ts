@@ -1,7 +1,8 @@
 // One pass over the request headers as the host serialised them, without decoding what the
 // filter does not need: the SDK's requestHeaders.all() would make a string of every key and
 // value (about 20 allocations per request); here only the 7 values the handshake and the route
-// read become strings, keys are compared as bytes, and internal headers are found by bytes.
+// read become strings (reused from the previous request when equal), keys are compared as
+// bytes, and internal headers are found by bytes.
 // This is the happy path's only read (issue 6: <= 6 hostcalls and <= 2 us per request).
 //
 // Layout (spec abi-versions/v0.2.1 "Header maps"; proxy-wasm-cpp-host src/pairs_util.cc):
@@ -54,6 +55,25 @@ function decode(p: usize, n: usize): string {
   return changetype<string>(out);
 }
 
+/** `s` holds exactly the ASCII bytes p[0..n). */
+function sameAscii(s: string, p: usize, n: usize): bool {
+  if (<usize>s.length != n) return false;
+  const sp = changetype<usize>(s);
+  for (let i: usize = 0; i < n; i++) if (<u32>load<u16>(sp + (i << 1)) != <u32>load<u8>(p + i)) return false;
+  return true;
+}
+
+// Slots of the value cache: most values repeat from one upgrade to the next ("GET",
+// "websocket", "Upgrade", "13", the same paths and hosts), so the previous string is reused
+// when the bytes match and only new values allocate (in practice: the Sec-WebSocket-Key).
+const SLOT_PATH = 0;
+const SLOT_AUTHORITY = 1;
+const SLOT_METHOD = 2;
+const SLOT_UPGRADE = 3;
+const SLOT_CONNECTION = 4;
+const SLOT_VERSION = 5;
+const SLOT_KEY = 6;
+
 @final
 export class RequestScan {
   path: string = "";
@@ -64,6 +84,19 @@ export class RequestScan {
   private raw: usize = 0;
   private rawLen: usize = 0;
   private count: usize = 0;
+  private cache: StaticArray<string> = new StaticArray<string>(7);
+
+  constructor() {
+    for (let i = 0; i < 7; i++) this.cache[i] = "";
+  }
+
+  private cached(slot: i32, p: usize, n: usize): string {
+    const last = unchecked(this.cache[slot]);
+    if (sameAscii(last, p, n)) return last;
+    const s = decode(p, n);
+    unchecked(this.cache[slot] = s);
+    return s;
+  }
 
   /** Reads the request headers (one hostcall). False when the host has no request headers. */
   read(config: RouterConfig): bool {
@@ -95,27 +128,27 @@ export class RequestScan {
       data = v + vl + 1;
       switch (<i32>kl) {
         case 5:
-          if (equalsBytes(k, kl, K_PATH)) { this.path = decode(v, vl); continue; }
+          if (equalsBytes(k, kl, K_PATH)) { this.path = this.cached(SLOT_PATH, v, vl); continue; }
           break;
         case 7:
-          if (equalsBytes(k, kl, K_METHOD)) { h.method = decode(v, vl); continue; }
-          if (equalsBytes(k, kl, K_UPGRADE)) { h.upgrade = decode(v, vl); continue; }
+          if (equalsBytes(k, kl, K_METHOD)) { h.method = this.cached(SLOT_METHOD, v, vl); continue; }
+          if (equalsBytes(k, kl, K_UPGRADE)) { h.upgrade = this.cached(SLOT_UPGRADE, v, vl); continue; }
           break;
         case 10:
-          if (equalsBytes(k, kl, K_AUTHORITY)) { this.authority = decode(v, vl); continue; }
-          if (equalsBytes(k, kl, K_CONNECTION)) { h.connection = decode(v, vl); continue; }
+          if (equalsBytes(k, kl, K_AUTHORITY)) { this.authority = this.cached(SLOT_AUTHORITY, v, vl); continue; }
+          if (equalsBytes(k, kl, K_CONNECTION)) { h.connection = this.cached(SLOT_CONNECTION, v, vl); continue; }
           break;
         case 17:
           if (equalsBytes(k, kl, K_WS_KEY)) {
             if (h.key !== null) h.duplicateKey = true;
-            h.key = decode(v, vl);
+            h.key = this.cached(SLOT_KEY, v, vl);
             continue;
           }
           break;
         case 21:
           if (equalsBytes(k, kl, K_WS_VERSION)) {
             if (h.version !== null) h.duplicateVersion = true;
-            h.version = decode(v, vl);
+            h.version = this.cached(SLOT_VERSION, v, vl);
             continue;
           }
           break;

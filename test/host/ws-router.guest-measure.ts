@@ -1,5 +1,6 @@
 // The guest's own cost of ws-router's happy path: the module instantiated directly with stub
-// imports that answer instantly (request headers pre-serialised once), so the figure is the
+// imports that answer instantly (request headers pre-serialised: 1024 upgrades, each with its own
+// Sec-WebSocket-Key and team, over 4 paths, served in turn), so the figure is the
 // filter + SDK compute inside wasm, without the host's marshalling. Compared with the floor
 // module (test/fixtures/ws-router/floor-router.wat: the same hostcalls, no logic).
 // Not a test: speed belongs in bench/. Usage: npx tsx test/host/ws-router.guest-measure.ts [n]
@@ -28,7 +29,8 @@ function serialise(h: HeaderList): Uint8Array {
   return out;
 }
 
-function instantiate(bytes: Uint8Array, headers: Uint8Array) {
+function instantiate(bytes: Uint8Array, requests: Uint8Array[]) {
+  let next = 0;
   let exports!: Record<string, CallableFunction> & { memory: WebAssembly.Memory };
   const mem = () => new DataView(exports.memory.buffer);
   const give = (data: Uint8Array, ptrPtr: number, sizePtr: number) => {
@@ -40,7 +42,7 @@ function instantiate(bytes: Uint8Array, headers: Uint8Array) {
   };
   const config = enc.encode(CONFIG);
   const env: Record<string, CallableFunction> = {
-    proxy_get_header_map_pairs: (_t: number, pp: number, sp: number) => give(headers, pp, sp),
+    proxy_get_header_map_pairs: (_t: number, pp: number, sp: number) => give(requests[next++ & 1023], pp, sp),
     proxy_replace_header_map_value: () => 0,
     proxy_remove_header_map_value: () => 0,
     proxy_send_local_response: () => 0,
@@ -84,9 +86,14 @@ function perRequest(ex: Record<string, CallableFunction>, n: number, withHeaders
 const wasm = process.env.WS_ROUTER_WASM ?? await ensureBuilt();
 const wabt = await wabtInit();
 const floor = new Uint8Array(wabt.parseWat("floor", readFileSync(join(ROOT, "test/fixtures/ws-router/floor-router.wat"), "utf8")).toBinary({}).buffer);
-const headers = serialise(upgrade("/presence?team=T024BE7LD"));
-const router = instantiate(readFileSync(wasm), headers);
-const floorEx = instantiate(floor, headers);
+const PATHS = ["/messages", "/presence?team=T", "/apps", "/messages/v2/x?team=T"];
+const requests = Array.from({ length: 1024 }, (_, i) => {
+  const key = Buffer.from(`key-${String(i).padStart(12, "0")}`).toString("base64"); // 16 bytes
+  return serialise(upgrade(PATHS[i & 3] + (PATHS[i & 3].endsWith("=T") ? String(i) : ""), "wss-primary.slack.com")
+    .map(([k, v]): [string, string] => (k === "sec-websocket-key" ? [k, key] : [k, v])));
+});
+const router = instantiate(readFileSync(wasm), requests);
+const floorEx = instantiate(floor, requests);
 let best = { router: Infinity, floor: Infinity, routerLifecycle: Infinity };
 perRequest(router, 20000); perRequest(floorEx, 20000);
 for (let r = 0; r < 7; r++) {
