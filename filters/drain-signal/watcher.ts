@@ -87,15 +87,14 @@ export class FrameWatcher {
     if (phase >= Phase.ServerClosed) return out;
 
     const reader = this.reader;
-    const dataOkBefore = reader.canInject();
-    const closeOkBefore = reader.atFrameBoundary() && !reader.closeSeen;
-    if (reader.scan(ptr, len) < 0) {
-      this.phase = Phase.Broken;
-      out.malformed = true;
+    if (drain == null) {
+      // No drain: only follow the frames (the common case, kept short).
+      this.follow(ptr, len);
       return out;
     }
-    if (reader.closeSeen) { this.phase = Phase.ServerClosed; return out; }
-    if (drain == null || endOfStream) return out;
+    const dataOkBefore = reader.canInject();
+    const closeOkBefore = reader.atFrameBoundary() && !reader.closeSeen;
+    if (!this.follow(ptr, len) || endOfStream) return out;
     if (phase == Phase.Signalled && this.signalledGeneration != drain.generation) this.phase = Phase.Watching;
 
     const signalAt = drain.signalAtMs(connectionId);
@@ -126,6 +125,19 @@ export class FrameWatcher {
     out.graceClosed = true;
     this.phase = Phase.Closed;
     return out;
+  }
+
+  /** Scans the chunk; false (and the phase set) when the backend's stream turned malformed or
+   *  the server sent Close. */
+  @inline private follow(ptr: usize, len: usize): bool {
+    const reader = this.reader;
+    if (reader.scan(ptr, len) < 0) {
+      this.phase = Phase.Broken;
+      this.out.malformed = true;
+      return false;
+    }
+    if (reader.closeSeen) { this.phase = Phase.ServerClosed; return false; }
+    return true;
   }
 
   /** Adds `frame` at the end of the chunk when it ends on a usable boundary, else at its start

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { buildFilters } from "../../envoy-test/build.ts";
 
 export const TOKEN = "e2e-drain-token-0123456789";
-export const SERVICES = ["messages", "apps"];
+export const SERVICES = ["messages", "apps", "quiet"];
 
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
 

@@ -13,6 +13,7 @@ const GOODBYE = '{"type":"goodbye"}';
 const DISCONNECT = '{"type":"disconnect","reason":"refresh_requested"}';
 
 let backends: Backends;
+let quietBackends: Backends;
 let modules: { router: string; drain: string };
 let next: Gateway;
 const started: Gateway[] = [];
@@ -21,7 +22,7 @@ async function gateway(drain: TopologyOptions["drain"], internal: boolean): Prom
   const g = await startGateway({
     workers: 2,
     log: () => {},
-    config: topology({ modules, adminPort: await freePort(), endpoints: (s) => backends.endpoints(s), drain, internal }),
+    config: topology({ modules, adminPort: await freePort(), endpoints: (s) => (s === "quiet" ? quietBackends : backends).endpoints(s), drain, internal }),
   });
   started.push(g);
   return g;
@@ -61,12 +62,16 @@ before(async () => {
   // Pings every 500 ms: every stream has server->client frames, so every one can be signalled
   // within half a second of its moment.
   backends = await startBackends({ basePort: 0, services: ["messages", "apps"], instancesPerService: 2, pingIntervalMs: 500, eventIntervalMs: 0 });
+  // A service that says hello and then nothing (pings once an hour): its streams carry no
+  // server->client frame during the drain, so only the hard deadline can end them.
+  quietBackends = await startBackends({ basePort: 0, services: ["quiet"], instancesPerService: 1, pingIntervalMs: 3_600_000 });
   next = await gateway({ window_ms: 4000, grace_ms: 2000, deadline_ms: 7000, tick_ms: 100, pollAdmin: false }, false);
 });
 
 after(async () => {
   await Promise.all(started.map((g) => g.close()));
   await backends?.close();
+  await quietBackends?.close();
 });
 
 describe("drain-signal end to end", () => {
@@ -143,8 +148,9 @@ describe("drain-signal end to end", () => {
       const [service, behaviour]: [string, Behaviour] = i % 2 === 0 ? ["messages", "rtm"] : ["apps", "socket-mode"];
       clients.push(new DrainClient(url(old, `/${service}`), url(next, `/${service}`), service, behaviour));
     }
+    const quiet = Array.from({ length: 10 }, () => new DrainClient(url(old, "/quiet"), url(next, "/quiet"), "quiet", "rtm"));
     try {
-      await openAll(clients);
+      await openAll([...clients, ...quiet]);
       // A wrong token changes nothing.
       const denied = await fetch(httpUrl(old, "/drain-signal/start", "internal"), { method: "POST", headers: { "x-drain-token": "not-the-token-0000" } });
       assert.equal(denied.status, 403);
@@ -179,13 +185,21 @@ describe("drain-signal end to end", () => {
       assert.equal(late.length, 0, `signals outside the window: ${late.slice(0, 5).map((r) => r.signalAt - start)}`);
       t.diagnostic(`rtm: ${rtm.length} reconnected after Close 1001; socket-mode: ${sm.length} switched before closing`);
 
-      await waitFor("the hard deadline", () => Date.now() >= start + DEADLINE + 300, DEADLINE + 1000);
+      // The quiet streams never carried a frame to put the signal after: still open until the
+      // hard deadline, then reset by the root (no Close frame: the TCP connection drops).
+      await waitFor("the quiet streams to be reset at the deadline", () => quiet.every((c) => c.rec.oldClosedAt > 0), DEADLINE + 3000);
+      for (const q of quiet.map((c) => c.rec)) {
+        assert.equal(q.signalAt, 0, "no frame to carry the signal");
+        assert.equal(q.oldCloseCode, 1006, "reset without a Close frame");
+        assert.ok(q.oldClosedAt >= start + DEADLINE, `reset ${q.oldClosedAt - start} ms after the start, before the deadline`);
+      }
+      await waitFor("the stats to settle", () => stat(old, "forced_close") === 10, 2000);
       assert.equal(stat(old, "signalled"), 200);
       assert.equal(stat(old, "grace_close"), 100, "the RTM clients waited for the Close");
       assert.equal(stat(old, "unsignalled"), 0);
-      assert.equal(stat(old, "forced_close"), 0);
+      assert.equal(stat(old, "forced_close"), 10, "only the quiet streams were reset");
     } finally {
-      for (const c of clients) c.close();
+      for (const c of [...clients, ...quiet]) c.close();
     }
   });
 });
