@@ -1,6 +1,6 @@
 // Contexts as proxy-wasm-cpp-host models them (include/proxy-wasm/context.h ContextBase): a root
 // context per plugin per VM, stream contexts (HTTP, TCP) under it. Hostcalls act on the current
-// or effective context through the methods below; stream classes (streams.ts) override them.
+// or effective context through the methods below; stream classes (http-stream.ts, tcp-connection.ts) override them.
 import { BufferType, MapType, StreamType, WasmResult } from "./abi.ts";
 import { EMPTY } from "./codec.ts";
 import type { Host } from "./host.ts";
@@ -38,6 +38,8 @@ export abstract class ContextBase {
   /** Header map for writes (getMap); null = BadArgument. */
   mutableMap(_type: MapType): HeaderList | null { return null; }
   onHeadersModified(_type: MapType): void {}
+  /** proxy_on_log is running (Envoy access_log_phase_) */
+  inLogPhase(): boolean { return false; }
 
   /** Buffer bytes (getBuffer); null = NotFound. */
   buffer(type: BufferType): Uint8Array | null {

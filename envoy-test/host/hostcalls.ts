@@ -3,7 +3,7 @@
 // source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
 // (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { decodePairs, encodePairs, pairsSize, marshalPairs, text, utf8 } from "./codec.ts";
+import { decodePairs, pairsSize, marshalPairs, text, utf8 } from "./codec.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
@@ -154,7 +154,8 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (k === null) return R.InvalidMemoryAccess;
       const c = ctx();
       const map = c.constMap(type);
-      if (!map) return c.kind === "http" && (c as unknown as { accessLogPhase: boolean }).accessLogPhase ? R.NotFound : R.BadArgument;
+      // Envoy: maps missing in the access-log phase are NotFound, otherwise BadArgument.
+      if (!map) return c.inLogPhase() ? R.NotFound : R.BadArgument;
       const key = lower(k);
       for (let i = 0; i < map.length; i++) {
         if (map[i][0] === key) return vm.copyOut(utf8(map[i][1]), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
@@ -408,4 +409,3 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export { encodePairs };

@@ -2,8 +2,9 @@
 export { Host } from "./host.ts";
 export type { HostOptions, PendingCallout } from "./host.ts";
 export { Plugin, WorkerVm, PluginLoadError } from "./plugin.ts";
-export { HttpStream, TcpConnection } from "./streams.ts";
-export type { StreamMode } from "./streams.ts";
+export { HttpStream } from "./http-stream.ts";
+export { TcpConnection } from "./tcp-connection.ts";
+export type { StreamMode } from "./stream-context.ts";
 export { PendingCallout as Callout } from "./callouts.ts";
 export type { CalloutReply } from "./callouts.ts";
 export { SharedQueues } from "./queues.ts";

@@ -7,7 +7,9 @@
 import { EMPTY, toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
 import type { Host } from "./host.ts";
-import { HttpStream, TcpConnection, type StreamMode } from "./streams.ts";
+import { HttpStream } from "./http-stream.ts";
+import { TcpConnection } from "./tcp-connection.ts";
+import type { StreamMode } from "./stream-context.ts";
 import { tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";

@@ -1,0 +1,99 @@
+// What HTTP streams and TCP connections share: lazy in-VM context creation (ContextBase::onCreate),
+// stream properties and filter state, and the end of a context (done, log, delete).
+import { WasmResult } from "./abi.ts";
+import { ContextBase, type PluginInfo, type RootContext } from "./context.ts";
+import { encodeAny } from "./properties.ts";
+import type { HeaderList, PropertyValue, StreamEvents } from "./types.ts";
+import type { WasmVm } from "./vm.ts";
+
+/**
+ * How the stream was created: "vm" = a normal context in a running VM; "skip" = the plugin's VM had
+ * failed and fail_open is set, so Envoy does not add the filter at all; "fail-closed" = the VM had
+ * failed without fail_open, so Envoy adds an empty context that answers 503.
+ */
+export type StreamMode = "vm" | "skip" | "fail-closed";
+
+let nextConnectionId = 1;
+
+function hasUpper(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+/** A copy of the list the filter may change, keys lower-cased as Envoy's codecs deliver them. */
+export function lowerHeaders(h: HeaderList): HeaderList {
+  const out: HeaderList = h.slice();
+  for (let i = 0; i < out.length; i++) {
+    const k = out[i][0];
+    if (hasUpper(k)) out[i] = [k.toLowerCase(), out[i][1]];
+  }
+  return out;
+}
+
+export abstract class StreamContext extends ContextBase {
+  readonly properties: Record<string, PropertyValue>;
+  readonly events: StreamEvents;
+  /** set_property values ("wasm.<name>") and set_envoy_filter_state objects */
+  readonly filterState = new Map<string, Uint8Array>();
+  readonly connectionId: number;
+  /** CHECK_FAIL's stream_failed_ */
+  streamFailed = false;
+
+  constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, readonly mode: StreamMode,
+    opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
+    super(vm, id, root, plugin);
+    this.properties = opts.properties ?? {};
+    this.events = opts.events ?? {};
+    this.connectionId = nextConnectionId++;
+  }
+
+  get worker(): number { return this.vm.worker; }
+  override get isFailed(): boolean { return this.mode !== "vm" || this.vm.failed; }
+
+  /** ContextBase::onCreate: proxy_on_context_create(id, root id) once, unless failed. */
+  protected onCreate(): void {
+    if (!this.isFailed && !this.created) {
+      const f = this.vm.fns.proxy_on_context_create;
+      if (f) this.vm.call(this, "proxy_on_context_create", f, this.contextId, this.root.contextId);
+    }
+    this.created = true;
+  }
+
+  override streamProperty(parts: string[]): Uint8Array | null | undefined {
+    const key = parts.join(".");
+    if (key === "connection_id" || key === "connection.id") return encodeAny(BigInt(this.connectionId));
+    if (key in this.properties) return encodeAny(this.properties[key]);
+    if (parts.length === 1) {
+      const fs = this.filterState.get(`wasm.${parts[0]}`);
+      if (fs) return fs;
+    }
+    return undefined;
+  }
+
+  override setProperty(path: string, value: Uint8Array): WasmResult {
+    this.filterState.set(`wasm.${path}`, value);
+    return WasmResult.Ok;
+  }
+
+  override envoyFilterState(): Map<string, Uint8Array> { return this.filterState; }
+
+  /** Runs proxy_on_done, proxy_on_log, proxy_on_delete (each skipped on a failed VM). */
+  protected finishContext(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const vm = this.vm;
+    if (this.created && !this.isFailed) {
+      const done = vm.fns.proxy_on_done, log = vm.fns.proxy_on_log, del = vm.fns.proxy_on_delete;
+      if (done) vm.call(this, "proxy_on_done", done, this.contextId);
+      if (log && !this.isFailed) { this.beginLogPhase(); vm.call(this, "proxy_on_log", log, this.contextId); this.endLogPhase(); }
+      if (del && !this.isFailed) vm.call(this, "proxy_on_delete", del, this.contextId);
+    }
+    vm.contexts.delete(this.contextId);
+  }
+  protected beginLogPhase(): void {}
+  protected endLogPhase(): void {}
+}
+
