@@ -161,3 +161,24 @@ test("proxy_on_vm_start returning false refuses the plugin (Envoy: Failed to sta
     (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 0)))`), rootId: "r" }),
     /plugin "r": Failed to start base Wasm/);
 });
+
+test("the host implements every function Envoy registers: a module importing all of them loads (each ABI version)", async () => {
+  const { registeredImports } = await import("../../envoy-test/host/abi.ts");
+  const type = (c: string) => (c === "I" ? "i64" : "i32");
+  for (const abi of ["0_1_0", "0_2_0", "0_2_1"] as const) {
+    const lines: string[] = [];
+    for (const [module, fns] of registeredImports(abi)) {
+      for (const [name, sig] of fns) {
+        const [p, r] = sig.split(":");
+        const params = p ? `(param ${[...p].map(type).join(" ")})` : "";
+        const results = r ? `(result ${[...r].map(type).join(" ")})` : "";
+        lines.push(`(import "${module}" "${name}" (func ${params} ${results}))`);
+      }
+    }
+    const host = new Host();
+    const plugin = await host.loadPlugin({ wasm: await assemble(`(module ${lines.join("\n")} ${MALLOC}
+      (func (export "proxy_abi_version_${abi}")))`), rootId: abi, workers: 1 });
+    assert.equal(plugin.failed, false, abi);
+    assert.ok(lines.length > (abi === "0_2_1" ? 39 : 30), `${abi}: ${lines.length} imports`);
+  }
+});
