@@ -59,7 +59,11 @@ function decode(p: usize, n: usize): string {
 function sameAscii(s: string, p: usize, n: usize): bool {
   if (<usize>s.length != n) return false;
   const sp = changetype<usize>(s);
-  for (let i: usize = 0; i < n; i++) if (<u32>load<u16>(sp + (i << 1)) != <u32>load<u8>(p + i)) return false;
+  for (let i: usize = 0; i < n; i++) {
+    const b = <u32>load<u8>(p + i);
+    // Bytes >= 0x80 are UTF-8 sequences (or invalid): never equal to a code unit one by one.
+    if (b >= 0x80 || <u32>load<u16>(sp + (i << 1)) != b) return false;
+  }
   return true;
 }
 

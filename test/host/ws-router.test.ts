@@ -225,3 +225,23 @@ test("linear memory stops growing: 20,000 more requests of every kind leave it t
   run(20000);
   assert.equal(own.workers[0].memoryBytes().length, before);
 });
+
+test("each request's values are read afresh, also when they have the previous request's length", () => {
+  // "/messages" and "/presence" are both 9 bytes; "13" and "14", and the two keys, share lengths.
+  for (let i = 0; i < 3; i++) {
+    assert.equal(route(upgrade("/messages")).cluster, "messages");
+    assert.equal(route(upgrade("/presence")).cluster, "presence");
+  }
+  assert.equal(route(upgrade("/messages")).cluster, "messages");
+  const v14 = send(withHeader(upgrade("/messages"), "sec-websocket-version", "14"));
+  assert.equal(v14.s.localResponse?.status, 400);
+  v14.s.complete();
+  assert.equal(route(upgrade("/messages")).cluster, "messages");
+  const badKey = send(withHeader(upgrade("/messages"), "sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=A"));
+  assert.equal(badKey.s.localResponse?.status, 400);
+  badKey.s.complete();
+  assert.equal(route(withHeader(upgrade("/messages"), ":authority", "wss-backup.slack.com")).cluster, "messages");
+  const apps = send(withHeader(upgrade("/apps"), ":authority", "wss-bockup.slack.com"));
+  assert.equal(apps.s.localResponse?.status, 404, "a host of the same length is compared, not reused");
+  apps.s.complete();
+});
