@@ -1,7 +1,7 @@
 // drain-signal target: watching frames costs <= 1.5x a no-op body callback per 1 KiB chunk when
 // no drain is active. All modules run in the same host (envoy-test/host), same SDK dispatch:
 //   no-op:        build/add-header.wasm (no onResponseBody override: the SDK default returns Continue)
-//   read-only:    bench/drain-signal/read-only.ts (getRaw + free of each chunk, nothing else)
+//   read-only:    bench/peers/read-body/index.ts (getRaw + free of each chunk, nothing else)
 //   drain-signal: build/drain-signal.wasm on an upgraded websocket, no drain active
 // Two server streams, cut into 1 KiB chunks regardless of frame ends: small frames (40..400
 // bytes, several headers per chunk) and large frames (64 KiB, most chunks all payload).
@@ -51,7 +51,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 async function buildReadOnly(): Promise<void> {
   mkdirSync("build/bench", { recursive: true });
   // drain-signal's target options (runtime, optimisation, abort routing), another entry and output.
-  const { error } = await asc.main(["bench/drain-signal/read-only.ts", "--config", "asconfig.json", "--target", "drain-signal",
+  const { error } = await asc.main(["bench/peers/read-body/index.ts", "--config", "asconfig.json", "--target", "drain-signal",
     "--outFile", READ_ONLY], { stdout: { write: () => true } as never, stderr: process.stderr as never } as never);
   if (error) throw error;
 }

@@ -1,7 +1,7 @@
 // Bench peer for drain-signal: a body callback that reads the whole chunk zero-copy (getRaw)
 // and frees it, doing nothing else: the floor for any filter that looks at body bytes.
-export * from "../../sdk/exports";
-import { FilterDataStatus, HttpContext, RootContext, freeBytes, registerRootContext, responseBody } from "../../sdk";
+export * from "../../../sdk/exports";
+import { FilterDataStatus, HttpContext, RootContext, freeBytes, registerRootContext, responseBody } from "../../../sdk";
 
 class ReadOnlyRoot extends RootContext {
   newHttpContext(id: u32): HttpContext | null { return new ReadOnly(id, this); }
