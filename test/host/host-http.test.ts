@@ -122,3 +122,48 @@ test("request headers cannot be read once the request has continued (BadArgument
   s.callOnResponseTrailers([["grpc-status", "0"]]);
   assert.equal((plugin.workers[0].vm.instance.exports.last_result as WebAssembly.Global).value, 2);
 });
+
+const MAPS = `(module
+  (import "env" "proxy_get_header_map_size" (func $size (param i32 i32) (result i32)))
+  (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_replace_header_map_value" (func $replace (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_remove_header_map_value" (func $remove (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "malloc") (param i32) (result i32) (i32.const 4096))
+  (func (export "proxy_abi_version_0_2_1"))
+  (global $size (export "map_size") (mut i32) (i32.const -1))
+  (global $trailer (export "trailer_result") (mut i32) (i32.const -1))
+  (data (i32.const 100) "DUPonegone:pseudo1x-trailert")
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (drop (call $size (i32.const 0) (i32.const 16)))
+    (global.set $size (i32.load (i32.const 16)))
+    (drop (call $replace (i32.const 0) (i32.const 100) (i32.const 3) (i32.const 103) (i32.const 3)))
+    (drop (call $remove (i32.const 0) (i32.const 106) (i32.const 4)))
+    (drop (call $add (i32.const 0) (i32.const 110) (i32.const 7) (i32.const 117) (i32.const 1)))
+    (i32.const 0))
+  (func (export "proxy_on_request_body") (param i32 i32) (param $eos i32) (result i32)
+    (global.set $trailer (call $add (i32.const 1) (i32.const 118) (i32.const 9) (i32.const 127) (i32.const 1)))
+    (i32.const 0)))`;
+
+test("header map edits: byte size, replace keeps one entry, remove, pseudo-headers stay first", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(MAPS), rootId: "m", workers: 1 });
+  const ex = plugin.workers[0].vm.instance.exports as Record<string, WebAssembly.Global>;
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders([[":path", "/"], ["dup", "a"], ["gone", "x"], ["dup", "b"]]);
+  assert.equal(ex.map_size.value, ":path/dupagonexdupb".length, "proxy_get_header_map_size is the byte size");
+  assert.deepEqual(s.requestHeaders, [[":path", "/"], [":pseudo", "1"], ["dup", "one"]]);
+});
+
+test("trailers can be added from the last request body chunk only", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(MAPS), rootId: "m", workers: 1 });
+  const ex = plugin.workers[0].vm.instance.exports as Record<string, WebAssembly.Global>;
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/"));
+  s.callOnRequestBody(bytes("part"), false);
+  assert.equal(ex.trailer_result.value, 2, "BadArgument before the end of the stream");
+  s.callOnRequestBody(bytes("last"), true);
+  assert.equal(ex.trailer_result.value, 0);
+  assert.deepEqual(s.requestTrailers, [["x-trailer", "t"]]);
+});
