@@ -58,12 +58,12 @@ export class AccountingRoot extends RootContext {
 }
 
 // Per-websocket state, inline in one object (no other allocation per stream):
-//
-//   +0  contextId u32 | +4 root            (sdk HttpContext)
-//   +8  accounting    (this root, typed)    +12 service     +16 keyHash u64
-//   +24 rx0..rx3      FrameReader state, client -> server (frames.ts)
-//   +56 tx0..tx3      FrameReader state, server -> client
-//   +88 flags u8      (lifecycle.ts, plus RX_OFF / TX_OFF)
+//   contextId u32, root            4 + 4   (sdk HttpContext)
+//   accounting (the root, typed)   4
+//   service                        4
+//   keyHash u64                    8       (per-key slot, names.ts keyCountKey)
+//   rx0..rx3, tx0..tx3 u64         32 + 32 (FrameReader state each way, frames.ts)
+//   flags u8                       1       (lifecycle.ts, plus RX_OFF / TX_OFF / NO_FRAMES)
 // 96 bytes of fields (padded to 8), 116 with the object header: the 128-byte budget is checked
 // by test/unit/conn-accounting/layout.spec.ts.
 const RX_OFF: u8 = 16;   // client framing was invalid: stop counting that direction
@@ -96,7 +96,7 @@ export class AccountingStream extends HttpContext {
 
     // Reserve before the request goes on, so no upstream connection is made over the limit.
     const got = acquire(sharedStore, svc.countKey, svc.maxActive);
-    if (got != Acquire.Ok) return this.reject(svc, got, svc.countKey);
+    if (got != Acquire.Ok) return this.reject(svc, got);
     this.flags |= RESERVED;
 
     if (svc.maxActivePerKey > 0) {
@@ -107,7 +107,7 @@ export class AccountingStream extends HttpContext {
         const k = acquire(sharedStore, slot, svc.maxActivePerKey);
         if (k != Acquire.Ok) {
           this.end();            // gives the service slot back before answering 503
-          return this.reject(svc, k, slot);
+          return this.reject(svc, k);
         }
         this.keyHash = hash;
         this.flags |= KEY;
@@ -191,7 +191,7 @@ export class AccountingStream extends HttpContext {
     return null;
   }
 
-  private reject(svc: Service, why: Acquire, key: string): FilterHeadersStatus {
+  private reject(svc: Service, why: Acquire): FilterHeadersStatus {
     svc.cxRejected.increment(1);
     if (why == Acquire.Failed) log(LogLevel.Error, "conn_accounting: rejecting, " + lastCountError);
     const root = this.accounting;
