@@ -24,6 +24,9 @@ export function freeBytes(ptr: usize): void {
 /** Largest value representable as the ABI's u32 length ("to the end" for get). */
 const ALL: usize = <usize>u32.MAX_VALUE;
 
+/** One buffer of the current context (request body, TCP data, callout response, ...).
+ *  Valid only in the callbacks where Envoy has that buffer (see each constant below); elsewhere
+ *  the host answers NotFound / BadArgument and getters return null. */
 @final
 export class Buffer {
   constructor(readonly type: BufferType) {}

@@ -3,7 +3,7 @@
 // it. Strict means RFC 8259 JSON only (no comments, no trailing commas, no duplicate keys), and
 // a ConfigReader that rejects unknown keys, wrong types and missing required fields with an
 // error naming the key path ("routes[2].cluster: expected string, got number").
-// Pure code: no hostcall, so the as-pect specs run it directly.
+// Pure code: no hostcall, valid anywhere (typically onConfigure); the as-pect specs run it directly.
 
 import { i64s, u32s } from "./fmt";
 

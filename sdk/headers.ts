@@ -82,8 +82,8 @@ export function deserializePairs(ptr: usize, len: usize): HeaderPair[] {
 export class HeaderMap {
   constructor(readonly type: MapType) {}
 
-  /** The value of `name` (lower-case), or null when absent. Multiple values come back
-   *  comma-joined, as Envoy's getHeaderMapValue returns the first entry (context.cc). */
+  /** The value of `name`, or null when absent. With several entries of that name Envoy answers
+   *  the first (context.cc getHeaderMapValue); all() sees every entry. */
   get(name: string): string | null {
     const key = String.UTF8.encode(name, false);
     clearReturn();
