@@ -72,6 +72,18 @@ describe("drain-signal operator route", { skip }, () => {
     assert.equal(sharedState(host), before);
   });
 
+  it("reports the drains and the state on GET status", async () => {
+    const { host, plugin } = await setup();
+    controlRequest(plugin, "POST", "/drain-signal/start?service=apps&window_ms=1000&deadline_ms=2000");
+    host.advance(1500);
+    const r = controlRequest(plugin, "GET", "/drain-signal/status", TOKEN, 1);
+    assert.equal(r.status, 200);
+    assert.deepEqual(JSON.parse(r.body), {
+      now_ms: EPOCH_MS + 1500, state: 2,
+      drains: [{ scope: "apps", generation: 1, started_at_ms: EPOCH_MS, window_ms: 1000, grace_ms: 1000, deadline_ms: 2000, cancelled: false, source: "operator" }],
+    });
+  });
+
   it("leaves requests outside the control prefix to the rest of the chain", async () => {
     const { plugin } = await setup();
     const s = plugin.createHttpStream();
@@ -185,6 +197,14 @@ describe("drain-signal signalling", { skip }, () => {
     assert.equal(toHex(serverSends(s, HELLO)), toHex(concat(HELLO, CLOSE_1001)));
     assert.equal(serverSends(s, HELLO).length, 0);
     assert.equal(stat(host, "grace_close"), 1);
+  });
+
+  it("signals a websocket opened during the drain at its first server frame once its moment has passed", async () => {
+    const { host, plugin } = await setup();
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(WINDOW);
+    const late = openWebsocket(plugin, { service: "messages", worker: 1, connectionId: 77 });
+    assert.equal(toHex(serverSends(late, HELLO)), toHex(concat(HELLO, GOODBYE)));
   });
 
   it("leaves a websocket untouched when no drain runs", async () => {
