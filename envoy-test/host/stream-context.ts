@@ -14,6 +14,8 @@ import type { WasmVm } from "./vm.ts";
 export type StreamMode = "vm" | "skip" | "fail-closed";
 
 let nextConnectionId = 1;
+const NO_PROPERTIES: Record<string, PropertyValue> = Object.freeze({}) as Record<string, PropertyValue>;
+const NO_EVENTS: StreamEvents = Object.freeze({});
 
 function hasUpper(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -36,8 +38,7 @@ export function lowerHeaders(h: HeaderList): HeaderList {
 export abstract class StreamContext extends ContextBase {
   readonly properties: Record<string, PropertyValue>;
   readonly events: StreamEvents;
-  /** set_property values ("wasm.<name>") and set_envoy_filter_state objects */
-  readonly filterState = new Map<string, Uint8Array>();
+  private fs: Map<string, Uint8Array> | null = null;
   readonly connectionId: number;
   /** CHECK_FAIL's stream_failed_ */
   streamFailed = false;
@@ -45,9 +46,14 @@ export abstract class StreamContext extends ContextBase {
   constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, readonly mode: StreamMode,
     opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
     super(vm, id, root, plugin);
-    this.properties = opts.properties ?? {};
-    this.events = opts.events ?? {};
+    this.properties = opts.properties ?? NO_PROPERTIES;
+    this.events = opts.events ?? NO_EVENTS;
     this.connectionId = nextConnectionId++;
+  }
+
+  /** set_property values ("wasm.<name>") and set_envoy_filter_state objects */
+  get filterState(): Map<string, Uint8Array> {
+    return (this.fs ??= new Map());
   }
 
   get worker(): number { return this.vm.worker; }
@@ -66,8 +72,8 @@ export abstract class StreamContext extends ContextBase {
     const key = parts.join(".");
     if (key === "connection_id" || key === "connection.id") return encodeAny(BigInt(this.connectionId));
     if (key in this.properties) return encodeAny(this.properties[key]);
-    if (parts.length === 1) {
-      const fs = this.filterState.get(`wasm.${parts[0]}`);
+    if (parts.length === 1 && this.fs) {
+      const fs = this.fs.get(`wasm.${parts[0]}`);
       if (fs) return fs;
     }
     return undefined;
