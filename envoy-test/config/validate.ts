@@ -24,9 +24,21 @@ export interface ValidateOptions {
 
 export interface ValidationResult { errors: ConfigError[]; warnings: ConfigError[] }
 
-/** Parses YAML the way Envoy's yaml-cpp conversion reads scalars (YAML 1.1: yes/no/on/off are booleans). */
+/** yaml-cpp's YAML::convert<bool> (what Envoy's parseYamlNode tries first on an unquoted
+ *  scalar) also takes y/yes/on and n/no/off in lower, Capitalised or UPPER case. Everything else
+ *  follows the YAML 1.2 core schema, as yaml-cpp's int64/double conversions do (no sexagesimal
+ *  "1:30", no "1_000"). */
+const YAML_CPP_BOOL = {
+  identify: (v: unknown) => typeof v === "boolean",
+  default: true,
+  tag: "tag:yaml.org,2002:bool",
+  test: /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON|n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/,
+  resolve: (s: string) => /^(?:y|yes|true|on)$/i.test(s),
+};
+
+/** Parses YAML the way Envoy's yaml-cpp conversion reads scalars. */
 export function parseYaml(text: string, source = "config"): { value: unknown; errors: ConfigError[] } {
-  const docs = YAML.parseAllDocuments(text, { version: "1.1", uniqueKeys: true });
+  const docs = YAML.parseAllDocuments(text, { schema: "core", customTags: (tags) => [YAML_CPP_BOOL, ...tags], uniqueKeys: true });
   const doc = Array.isArray(docs) ? docs[0] : docs;
   if (!doc) return { value: {}, errors: [] };
   const errors = doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? "?"}`, message: `YAML: ${e.message.split("\n")[0]}` }));

@@ -21,8 +21,8 @@ export interface WriteOptions extends ValidateOptions {
 }
 
 export function toYaml(value: unknown): string {
-  // Strings that YAML 1.1 would read as booleans or numbers are quoted ("on", "1.0"): Envoy's
-  // yaml-cpp conversion would otherwise change their type.
+  // YAML 1.1 quoting: strings yaml-cpp would read as booleans ("on", "yes") or numbers are
+  // quoted, so Envoy's conversion keeps them strings.
   return YAML.stringify(value, { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false });
 }
 

@@ -2,7 +2,7 @@
 // (source/common/protobuf/yaml_utility.cc) and as protoc-gen-validate then checks them.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { formatError, parseYaml, validateConfig } from "../../envoy-test/config/index.ts";
+import { formatError, parseYaml, toYaml, validateConfig } from "../../envoy-test/config/index.ts";
 
 const CLUSTER = "envoy.config.cluster.v3.Cluster";
 const ROUTE = "envoy.config.route.v3.RouteConfiguration";
@@ -84,6 +84,18 @@ describe("validate.rules", () => {
 });
 
 describe("YAML as Envoy reads it", () => {
+  it("reads unquoted y/yes/on/off in any case as booleans (yaml-cpp), but 1:30 and 1_000 as strings", () => {
+    const { value } = parseYaml("a: Yes\nb: on\nc: N\nd: OFF\ne: 1:30\nf: 1_000\ng: '1.5s'\nh: 0x1F\ni: \"on\"");
+    assert.deepEqual(value, { a: true, b: true, c: false, d: false, e: "1:30", f: "1_000", g: "1.5s", h: 31, i: "on" });
+  });
+
+  it("writes strings that Envoy would read as booleans or numbers quoted, so they stay strings", () => {
+    const strings = { a: "on", b: "yes", c: "y", d: "0777", e: "12", f: "1.0", g: "Off" };
+    const text = toYaml(strings);
+    for (const k of Object.keys(strings)) assert.match(text, new RegExp(`^${k}: "`, "m"));
+    assert.deepEqual(parseYaml(text).value, strings);
+  });
+
   it("reports a YAML syntax error with its line", () => {
     const { errors } = parseYaml("a: [1, 2\nb: 3\n", "x.yaml");
     assert.equal(errors.length, 1);
