@@ -82,6 +82,18 @@ describe("headers and bodies", () => {
 });
 
 describe("shared data", () => {
+  test("updateSharedData writes what the update returns and stops when it returns null", async () => {
+    const host = new Host({ clock: new ManualClock() });
+    const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 2 });
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const s = p.createHttpStream({ worker: i % 2 });
+      s.callOnRequestHeaders(get("/update"));
+      seen.push(`${values(s.requestHeaders, "x-written")[0]}/${values(s.requestHeaders, "x-stored")[0]}`);
+    }
+    assert.deepEqual(seen, ["a/a", "ab/ab", "abc/abc", "null/abc"]);
+  });
+
   test("sharedAdd counts across worker VMs and refuses to cross its bound", async () => {
     const host = new Host({ clock: new ManualClock() });
     const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 2 });
@@ -102,6 +114,16 @@ describe("shared data", () => {
 });
 
 describe("callouts", () => {
+  test("a root context's callout (from a tick) comes back to the root's handler", async () => {
+    const host = new Host({ clock: new ManualClock() });
+    const p = await host.loadPlugin({ wasm: probe, rootId: "probe_b", workers: 1 });
+    p.tick(0);
+    const [c] = host.pendingCallouts();
+    assert.equal(c.cluster, "admin");
+    c.respond({ headers: [[":status", "200"]] });
+    assert.deepEqual(host.logs("info").map((e) => e.message), ["root b callout answered 200"]);
+  });
+
   test("an HTTP callout made by a stream is answered to that stream's handler, which resumes it", async () => {
     const host = new Host({ clock: new ManualClock() });
     const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 1 });
