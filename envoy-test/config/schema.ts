@@ -34,6 +34,8 @@ const SPECIAL_JSON = new Set([
   "google.protobuf.ListValue", "google.protobuf.Any",
 ]);
 
+const TYPED_STRUCTS = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
+
 /** protoc's ToJsonName: drop underscores, upper-case the letter after each. */
 export function jsonName(name: string): string {
   return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_/g, "");
@@ -389,7 +391,21 @@ export class SchemaChecker {
     }
     const rest: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(obj)) if (k !== "@type") rest[k] = x;
+    const before = this.errors.length;
     this.checkMessage(t, rest, path);
+    if (this.errors.length === before && TYPED_STRUCTS.has(inner)) this.checkTypedStruct(rest, path);
+  }
+
+  /** A TypedStruct stands for the message its type_url names, written as a Struct; Envoy converts
+   *  it to that message (source/common/config/utility.cc translateOpaqueConfig), so its value is
+   *  checked as that message. */
+  private checkTypedStruct(obj: Record<string, unknown>, path: string): void {
+    const url = obj.type_url ?? obj.typeUrl;
+    if (typeof url !== "string" || !url) return;
+    const t = this.lookupTypeUrl(url);
+    const key_ = "type_url" in obj ? "type_url" : "typeUrl";
+    if (!t) { this.err(key(path, key_), `unknown type "${url}": not a message in Envoy's v3 API (July 2024 protos)`); return; }
+    this.checkMessage(t, obj.value ?? {}, key(path, "value"));
   }
 }
 

@@ -62,6 +62,16 @@ describe("scalars and well-known types", () => {
   });
 });
 
+describe("TypedStruct", () => {
+  it("checks a TypedStruct's value as the message its type_url names", async () => {
+    const opts = (inner: string) => `name: c\ntyped_extension_protocol_options:\n  x: {"@type": type.googleapis.com/xds.type.v3.TypedStruct, type_url: ${inner}, value: {explicit_http_config: {htp2_protocol_options: {}}}}`;
+    const errs = await errorsOf(CLUSTER, opts("type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions"));
+    assert.equal(errs[0], 'typed_extension_protocol_options.x.value.explicit_http_config.htp2_protocol_options: unknown field "htp2_protocol_options" in envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig (did you mean "http2_protocol_options"?)');
+    assert.deepEqual(await errorsOf(CLUSTER, opts("type.googleapis.com/nope.Nothing")),
+      [`typed_extension_protocol_options.x.type_url: unknown type "type.googleapis.com/nope.Nothing": not a message in Envoy's v3 API (July 2024 protos)`]);
+  });
+});
+
 describe("validate.rules", () => {
   it("requires a message marked required (Route.match)", async () => {
     assert.deepEqual(await errorsOf(ROUTE, `virtual_hosts: [{name: v, domains: ["*"], routes: [{route: {cluster: c}}]}]`),
