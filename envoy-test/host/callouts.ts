@@ -113,6 +113,7 @@ export class PendingCallout {
     this.done = true;
     if (this.timer) this.vm.host.clock.cancel(this.timer);
     this.timer = null;
+    this.vm.host.pending.delete(this);
   }
 
   finish(): void {

@@ -32,6 +32,8 @@ export interface HostOptions {
   clusters?: string[];
   /** keep log entries in memory for logs() (default true) */
   recordLogs?: boolean;
+  /** most log entries kept for logs(); older ones are dropped (default 100000) */
+  maxLogEntries?: number;
   /** count hostcalls by name in Host.hostcalls (benchmarks: hostcalls per stream) */
   countHostcalls?: boolean;
 }
@@ -59,6 +61,7 @@ export class Host {
 
   private readonly onLog?: (e: LogEntry) => void;
   private readonly recordLogs: boolean;
+  private readonly maxLogEntries: number;
   private readonly logEntries: LogEntry[] = [];
   private readonly shared = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
   private nextCas = 1;
@@ -75,6 +78,7 @@ export class Host {
     this.clusters = opts.clusters ? new Set(opts.clusters) : null;
     this.onLog = opts.onLog;
     this.recordLogs = opts.recordLogs ?? true;
+    this.maxLogEntries = opts.maxLogEntries ?? 100_000;
     this.queues = new SharedQueues(this);
     this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
     this.hostcalls = opts.countHostcalls ? new Map() : null;
@@ -200,7 +204,11 @@ export class Host {
   // --- logs ---
 
   emitLog(e: LogEntry): void {
-    if (this.recordLogs) this.logEntries.push(e);
+    if (this.recordLogs) {
+      // A long-running gateway keeps logging: keep the newest entries only.
+      if (this.logEntries.length >= this.maxLogEntries) this.logEntries.splice(0, this.logEntries.length - this.maxLogEntries + 1);
+      this.logEntries.push(e);
+    }
     this.onLog?.(e);
   }
 
@@ -240,14 +248,13 @@ export class Host {
 
   /** HTTP and gRPC callouts waiting for an answer (respond() / fail()). */
   pendingCallouts(): PendingCallout[] {
-    return [...this.pending].filter((p) => !p.done);
+    return [...this.pending];
   }
 
   /** ManualClock only: moves time, firing due ticks and callout timeouts. */
   advance(ms: number): void {
     if (!(this.clock instanceof ManualClock)) throw new Error("Host.advance: the host runs on a RealClock; time moves by itself");
     this.clock.advance(ms);
-    for (const p of [...this.pending]) if (p.done) this.pending.delete(p);
   }
 
   /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */

@@ -8,6 +8,7 @@ import { derivedHttpProperty, encodeAny } from "./properties.ts";
 import { StreamContext, lowerHeaders, type StreamMode } from "./stream-context.ts";
 import type { HeaderList, LocalResponse, PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
+
 export class HttpStream extends StreamContext {
   readonly kind = "http" as const;
   requestHeaders: HeaderList = [];

@@ -4,6 +4,7 @@
 import { BufferType, FilterStatus, PeerType, StreamType, WasmResult } from "./abi.ts";
 import { EMPTY } from "./codec.ts";
 import { StreamContext } from "./stream-context.ts";
+
 export class TcpConnection extends StreamContext {
   readonly kind = "tcp" as const;
   downstreamData: Uint8Array = EMPTY;
