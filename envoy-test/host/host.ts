@@ -205,8 +205,8 @@ export class Host {
 
   emitLog(e: LogEntry): void {
     if (this.recordLogs) {
-      // A long-running gateway keeps logging: keep the newest entries only.
-      if (this.logEntries.length >= this.maxLogEntries) this.logEntries.splice(0, this.logEntries.length - this.maxLogEntries + 1);
+      // A long-running gateway keeps logging: drop the oldest tenth when full (amortised O(1)).
+      if (this.logEntries.length >= this.maxLogEntries) this.logEntries.splice(0, Math.max(1, Math.ceil(this.maxLogEntries / 10)));
       this.logEntries.push(e);
     }
     this.onLog?.(e);
