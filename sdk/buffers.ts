@@ -27,7 +27,9 @@ const ALL: usize = <usize>u32.MAX_VALUE;
 /** One buffer of the current context (request body, TCP data, callout response, ...).
  *  Valid only in the callbacks where Envoy has that buffer (see each constant below); elsewhere
  *  the host answers NotFound / BadArgument and getters return null. */
-@final
+// @unmanaged: the instances are the immortal module constants below (bufferOf picks
+// one by type); the collector need not trace them. Constructing more would leak: do not.
+@final @unmanaged
 export class Buffer {
   constructor(readonly type: BufferType) {}
 
@@ -112,3 +114,18 @@ export const vmConfiguration = new Buffer(BufferType.VmConfiguration);
 export const pluginConfiguration = new Buffer(BufferType.PluginConfiguration);
 /** Valid in RootContext.onForeignFunction. */
 export const foreignFunctionArguments = new Buffer(BufferType.CallData);
+
+/** The buffer constant for a BufferType (Buffer objects are immortal: use these, never `new`). */
+export function bufferOf(type: BufferType): Buffer {
+  switch (type) {
+    case BufferType.HttpRequestBody: return requestBody;
+    case BufferType.HttpResponseBody: return responseBody;
+    case BufferType.DownstreamData: return downstreamData;
+    case BufferType.UpstreamData: return upstreamData;
+    case BufferType.HttpCallResponseBody: return httpCallResponseBody;
+    case BufferType.GrpcReceiveBuffer: return grpcReceiveBuffer;
+    case BufferType.VmConfiguration: return vmConfiguration;
+    case BufferType.PluginConfiguration: return pluginConfiguration;
+  }
+  return foreignFunctionArguments;
+}

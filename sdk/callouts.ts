@@ -44,37 +44,47 @@ export class Pending {
   constructor(public ctx: BaseContext) {}
 }
 
-const table = new Map<u64, Pending>();
+/** Created by the first callout (see the hooks above). */
+let table: Map<u64, Pending> | null = null;
 
 @inline function key(kind: u64, token: u32): u64 { return (kind << 32) | <u64>token; }
 
 export function addPending(kind: u64, token: u32, p: Pending): void {
-  eventHook = routeEvent;
-  deleteHook = dropPendingOf;
-  table.set(key(kind, token), p);
+  if (table === null) {
+    table = new Map<u64, Pending>();
+    eventHook = routeEvent;
+    deleteHook = dropPendingOf;
+  }
+  (table as Map<u64, Pending>).set(key(kind, token), p);
 }
 
 /** The entry, or null when unknown (cancelled, or its context was deleted). */
 export function findPending(kind: u64, token: u32): Pending | null {
+  const t = table;
+  if (t === null) return null;
   const k = key(kind, token);
-  return table.has(k) ? table.get(k) : null;
+  return t.has(k) ? t.get(k) : null;
 }
 
-export function removePending(kind: u64, token: u32): void { table.delete(key(kind, token)); }
+export function removePending(kind: u64, token: u32): void {
+  const t = table;
+  if (t !== null) t.delete(key(kind, token));
+}
 
 /** Number of calls waiting for an answer (tests, leak checks). */
-export function pendingCallouts(): i32 { return table.size; }
+export function pendingCallouts(): i32 { return table === null ? 0 : (table as Map<u64, Pending>).size; }
 
 /** Forgets every call of a deleted context. Envoy keeps the call (it belongs to the root
  *  context), so an HTTP answer may still arrive: it is then ignored, as no handler remains.
  *  gRPC calls and streams are cancelled, so a stream's gRPC stream does not outlive it. */
 function dropPendingOf(ctx: BaseContext): void {
-  if (table.size == 0) return;
-  const keys = table.keys();
+  const t = table as Map<u64, Pending>;
+  if (t.size == 0) return;
+  const keys = t.keys();
   for (let i = 0; i < keys.length; i++) {
     const k = unchecked(keys[i]);
-    if (table.get(k).ctx !== ctx) continue;
-    table.delete(k);
+    if (t.get(k).ctx !== ctx) continue;
+    t.delete(k);
     if ((k >> 32) == GRPC) proxy_grpc_cancel(<u32>k);
   }
 }

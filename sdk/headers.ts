@@ -78,7 +78,9 @@ export function deserializePairs(ptr: usize, len: usize): HeaderPair[] {
 /** One header map of the current context (request headers, response trailers, ...).
  *  Valid only in the callbacks where Envoy has that map (see each constant below); elsewhere
  *  the host answers NotFound / BadArgument and the methods return null / do nothing. */
-@final
+// @unmanaged: the instances are the immortal module constants below (headerMapOf picks
+// one by type); the collector need not trace them. Constructing more would leak: do not.
+@final @unmanaged
 export class HeaderMap {
   constructor(readonly type: MapType) {}
 
@@ -162,3 +164,17 @@ export const httpCallResponseTrailers = new HeaderMap(MapType.HttpCallResponseTr
 export const grpcReceiveInitialMetadata = new HeaderMap(MapType.GrpcReceiveInitialMetadata);
 /** Valid in GrpcCallHandler/GrpcStreamHandler.onReceiveTrailingMetadata. */
 export const grpcReceiveTrailingMetadata = new HeaderMap(MapType.GrpcReceiveTrailingMetadata);
+
+/** The header map constant for a MapType (HeaderMap objects are immortal: use these, never `new`). */
+export function headerMapOf(type: MapType): HeaderMap {
+  switch (type) {
+    case MapType.HttpRequestHeaders: return requestHeaders;
+    case MapType.HttpRequestTrailers: return requestTrailers;
+    case MapType.HttpResponseHeaders: return responseHeaders;
+    case MapType.HttpResponseTrailers: return responseTrailers;
+    case MapType.GrpcReceiveInitialMetadata: return grpcReceiveInitialMetadata;
+    case MapType.GrpcReceiveTrailingMetadata: return grpcReceiveTrailingMetadata;
+    case MapType.HttpCallResponseHeaders: return httpCallResponseHeaders;
+  }
+  return httpCallResponseTrailers;
+}

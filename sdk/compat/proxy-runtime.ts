@@ -10,11 +10,11 @@
 // - Gauge.record(metric_id, value) ignores metric_id (the gauge knows its own id).
 // - get_property returns an empty buffer for a missing property instead of trapping.
 // - a root id with no registered factory fails onConfigure with an error log, not a trap.
-import { Buffer as SdkBuffer, BufferStatus, pluginConfiguration } from "../buffers";
+import { bufferOf, BufferStatus, pluginConfiguration } from "../buffers";
 import { BaseContext as SdkBaseContext, HttpContext, RootContext as SdkRootContext, TcpContext } from "../context";
 import { registerRootContext as sdkRegisterRootContext } from "../dispatcher";
 import { BufferType, MapType, MetricType, PeerType, StreamType, WasmResult } from "../enums";
-import { HeaderMap, HeaderPair as SdkHeaderPair } from "../headers";
+import { HeaderMap, headerMapOf, HeaderPair as SdkHeaderPair } from "../headers";
 import { HttpCallHandler } from "../http-call";
 import { log as sdkLog } from "../log";
 import { Counter as SdkCounter, Gauge as SdkGauge, Histogram as SdkHistogram } from "../metrics";
@@ -156,21 +156,21 @@ export function enqueue_shared_queue(token: u32, data: ArrayBuffer): WasmResultV
 // Buffers
 
 export function get_buffer_bytes(typ: BufferTypeValues, start: u32, length: u32): ArrayBuffer {
-  const b = new SdkBuffer(<BufferType>typ).get(start, length);
+  const b = bufferOf(<BufferType>typ).get(start, length);
   return b === null ? new ArrayBuffer(0) : b;
 }
 export function get_buffer_status(typ: BufferTypeValues): BufferStatus | null {
-  return new SdkBuffer(<BufferType>typ).status();
+  return bufferOf(<BufferType>typ).status();
 }
 export function set_buffer_bytes(typ: BufferTypeValues, start: u32, length: u32, data: ArrayBuffer): WasmResultValues {
-  return new SdkBuffer(<BufferType>typ).set(start, length, data);
+  return bufferOf(<BufferType>typ).set(start, length, data);
 }
 
 // Header maps: stream_context.headers.request.add(...), as in proxy-runtime
 
 export class HeaderStreamManipulator {
   private map: HeaderMap;
-  constructor(typ: HeaderMapTypeValues) { this.map = new HeaderMap(<MapType>typ); }
+  constructor(typ: HeaderMapTypeValues) { this.map = headerMapOf(<MapType>typ); }
   add(key: string, value: string): void { this.map.add(key, value); }
   replace(key: string, value: string): void { this.map.replace(key, value); }
   /** The value, or "" when absent (proxy-runtime's convention). */
