@@ -1,7 +1,8 @@
 // Checks a parsed YAML/JSON config against Envoy's v3 protos the way Envoy loads it:
 // MessageUtil::loadFromYaml (source/common/protobuf/yaml_utility.cc) turns the YAML into a
 // google.protobuf.Value, prints it as JSON and parses that with protobuf's JSON parser
-// (JsonStringToMessage, ignore_unknown_fields=false, case_insensitive_enum_parsing=true), so
+// (JsonStringToMessage, ignore_unknown_fields=false, case_insensitive_enum_parsing=true;
+// protobuf src/google/protobuf/json/internal/parser.cc, without allow_legacy_syntax), so
 // the proto3 JSON mapping decides what is accepted: field names in proto or lowerCamelCase form,
 // int64 as number or string, enums by name or number, Duration as "1.5s", wrappers as their bare
 // value, Any as {"@type": ..., fields...}. Unknown fields are fatal for a static bootstrap
@@ -211,7 +212,12 @@ export class SchemaChecker {
         if (r.min_items !== undefined && v.length < Number(r.min_items)) this.err(path, `value must contain at least ${r.min_items} item(s)`);
         if (r.max_items !== undefined && v.length > Number(r.max_items)) this.err(path, `value must contain at most ${r.max_items} item(s)`);
       }
-      v.forEach((item, i) => this.checkSingle(f, item, `${path}[${i}]`, r?.items ?? null));
+      v.forEach((item, i) => {
+        const fn = f.resolvedType ? fullName(f.resolvedType) : f.type;
+        if (item === null && fn !== "google.protobuf.Value" && fn !== "google.protobuf.NullValue") {
+          this.err(`${path}[${i}]`, "null cannot occur inside a list");
+        } else this.checkSingle(f, item, `${path}[${i}]`, r?.items ?? null);
+      });
       return;
     }
     this.checkSingle(f, v, path, rules);
@@ -290,10 +296,12 @@ export class SchemaChecker {
     }
     const range = INT_RANGES[type];
     if (range) {
+      // protobuf's JSON parser (json/internal/parser.cc ParseIntInner): a number or a string,
+      // read as an integer, else as a double without fractional part; no whitespace in strings.
       let n: bigint | null = null;
       if (typeof v === "number" && Number.isInteger(v)) n = BigInt(v);
-      else if (typeof v === "string" && /^-?\d+$/.test(v.trim())) n = BigInt(v.trim());
-      else if (typeof v === "string" && /^-?\d+(\.0*)?(e\+?\d+)?$/i.test(v.trim()) && Number.isInteger(Number(v))) n = BigInt(Number(v));
+      else if (typeof v === "string" && /^[-+]?\d+$/.test(v)) n = BigInt(v);
+      else if (typeof v === "string" && /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(v) && Number.isInteger(Number(v))) n = BigInt(Number(v));
       if (n === null) { this.err(path, `expected an integer (${type}), got ${describe(v)}`); return false; }
       if (n < range[0] || n > range[1]) { this.err(path, `value ${n} out of range for ${type} (${range[0]}..${range[1]})`); return false; }
       return true;
@@ -308,19 +316,22 @@ export class SchemaChecker {
     let num: number | undefined;
     if (typeof v === "number" && Number.isInteger(v)) {
       num = v;
-      if (rules?.defined_only && !Object.values(e.values).includes(v)) {
-        this.err(path, `value ${v} is not a defined ${name} (one of ${Object.keys(e.values).join(", ")})`);
-        return;
-      }
     } else if (typeof v === "string") {
-      // case_insensitive_enum_parsing: protobuf retries the upper-cased name.
-      num = e.values[v] ?? e.values[v.toUpperCase()];
+      // case_insensitive_enum_parsing: protobuf retries the upper-cased name; a numeric string is
+      // taken as the number (json/internal/parser.cc ParseEnumFromStr).
+      // (protobufjs's values object inherits valuesById: own properties only.)
+      const byName = (k: string) => (Object.hasOwn(e.values, k) ? e.values[k] : undefined);
+      num = byName(v) ?? byName(v.toUpperCase()) ?? (/^-?\d+$/.test(v) ? Number(v) : undefined);
       if (num === undefined) {
         this.err(path, `unknown ${name} value "${v}" (one of ${Object.keys(e.values).join(", ")})`);
         return;
       }
     } else {
       this.err(path, `expected a ${name} name or number, got ${describe(v)}`);
+      return;
+    }
+    if (rules?.defined_only && !Object.values(e.values).includes(num)) {
+      this.err(path, `value ${num} is not a defined ${name} (one of ${Object.keys(e.values).join(", ")})`);
       return;
     }
     if (rules && Array.isArray(rules.in) && rules.in.length && !rules.in.includes(num)) this.err(path, `value must be one of ${rules.in.join(", ")}`);
@@ -345,7 +356,8 @@ export class SchemaChecker {
         }
         return;
       case "google.protobuf.FieldMask":
-        if (typeof v !== "string") this.err(path, `expected a field mask string like "a.b,c", got ${describe(v)}`);
+        // JSON field masks are camelCase paths: no underscores (parser.cc ParseFieldMask).
+        if (typeof v !== "string" || !/^[A-Za-z0-9.,]*$/.test(v)) this.err(path, `expected a field mask string of camelCase paths like "a.bC,d", got ${describe(v)}`);
         return;
       case "google.protobuf.Struct":
         if (v === null || typeof v !== "object" || Array.isArray(v)) this.err(path, `expected a mapping (google.protobuf.Struct), got ${describe(v)}`);

@@ -47,7 +47,18 @@ describe("scalars and well-known types", () => {
   it("reads enums by name in any case or by number, and refuses unknown names", async () => {
     assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: least_request`), []);
     assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: 1`), []);
+    assert.deepEqual(await errorsOf(CLUSTER, `name: c\nlb_policy: "1"`), []);
     assert.equal((await errorsOf(CLUSTER, `name: c\nlb_policy: LEAST`)).length, 1);
+  });
+
+  it("refuses null inside a list, as protobuf's JSON parser does", async () => {
+    assert.deepEqual(await errorsOf(ROUTE, `virtual_hosts: [{name: v, domains: ["*", null]}]`), ["virtual_hosts[0].domains[1]: null cannot occur inside a list"]);
+  });
+
+  it("reads integers written as exact floats, but not with a fraction or spaces", async () => {
+    assert.deepEqual(await errorsOf("envoy.type.v3.Int64Range", `start: "1e3"\nend: 2.0`), []);
+    assert.equal((await errorsOf("envoy.type.v3.Int64Range", `start: " 5"`)).length, 1);
+    assert.equal((await errorsOf("envoy.type.v3.Int64Range", `start: "2.5"`)).length, 1);
   });
 
   it("refuses an enum number outside the enum where validate.rules say defined_only", async () => {
