@@ -85,6 +85,20 @@ describe(`the default topology (all three filters) on the ${e2eTarget()} target`
     assert.equal(r.status, 404);
   });
 
+  test("the network wasm filter saw the connections before the HCM (conn-accounting's tcp root)", async () => {
+    const tcp = await proxy.stats("^wasmcustom\\.wss\\.tcp\\.public\\.");
+    assert.ok([...tcp.values()].some((v) => v > 0), `tcp root stats: ${JSON.stringify([...tcp])}`);
+  });
+
+  test("drain-signal's admin poll goes out as a callout to the admin cluster's endpoint", async () => {
+    let seen = 0;
+    for (let i = 0; i < 100 && seen === 0; i++) {
+      seen = (await proxy.stats("^cluster\\.admin\\.upstream_rq_total$")).get("cluster.admin.upstream_rq_total") ?? 0;
+      if (seen === 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(seen >= 1, "at least one poll of the admin interface");
+  });
+
   test("admin reports LIVE and the filters' per-service stats", async () => {
     assert.equal(await (await fetch(proxy.adminUrl("/ready"))).text(), "LIVE\n");
     const stats = await proxy.stats("^wasmcustom\\.wss\\.messages\\.cx_total$");
