@@ -68,6 +68,10 @@ export function onContextCreate(id: u32, parentId: u32): void {
 }
 
 function createRoot(id: u32): void {
+  // Envoy re-runs proxy_on_context_create(id, 0) when a plugin with the same key starts again on
+  // a VM that has its root (proxy-wasm-cpp-host WasmBase::start -> ContextBase::onStart): keep
+  // the existing root and its state.
+  if (getRootContext(id) !== null) return;
   // Envoy answers plugin_root_id with the PluginConfig's root_id (context.cc, PLUGIN_ROOT_ID).
   const rootId = getPropertyString(["plugin_root_id"]);
   const name = rootId === null ? "" : rootId;
