@@ -123,6 +123,21 @@ describe("default topology in the local gateway", () => {
   });
 });
 
+describe("default topology stats tags in the local gateway", () => {
+  const format = join(import.meta.dirname, "../../envoy-test/gateway/stats-format.ts");
+  it("shows wss.messages.cx_active as wss_cx_active{service=\"messages\"} in Prometheus output", { skip: existsSync(format) ? false : "envoy-test/gateway/stats-format.ts not written yet" }, async () => {
+    const { parseBootstrap } = await import(join(import.meta.dirname, "../../envoy-test/gateway/bootstrap.ts"));
+    const { renderPrometheus } = await import(format);
+    const { Stats } = await import("../../envoy-test/host/index.ts");
+    const stats = new Stats();
+    stats.gauge("wasmcustom.wss.messages.cx_active").set(3);
+    stats.counter("wasmcustom.wss.router.no_route").inc(2);
+    const text: string = renderPrometheus(stats, parseBootstrap(defaultTopology().build()).statsTags);
+    assert.match(text, /^wss_cx_active\{service="messages"\} 3$/m);
+    assert.match(text, /^wss_router_no_route 2$/m);
+  });
+});
+
 describe("builder and validator beyond the schema", () => {
   it("refuses a module that imports a function Envoy does not register, naming the import", async () => {
     const cfg = new EnvoyConfig({ wasmDir: "build" });
