@@ -109,12 +109,12 @@ export class HttpStream extends StreamContext {
     return r;
   }
 
-  /** End of stream: proxy_on_done, proxy_on_log, proxy_on_delete. */
+  /** End of stream, in Envoy's order: proxy_on_log (access log), proxy_on_done, proxy_on_delete. */
   complete(): void {
     if (this.mode === "skip" || this.destroyed) { this.destroyed = true; return; }
     // Envoy's Context::log creates the in-VM context if no callback did (e.g. an early local reply).
     if (!this.created) this.onCreate();
-    this.finishContext();
+    this.finishContext(true);
   }
 
   // --- the calls, with cpp-host's fail checks and status conversion ---

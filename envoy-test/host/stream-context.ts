@@ -86,18 +86,32 @@ export abstract class StreamContext extends ContextBase {
 
   override envoyFilterState(): Map<string, Uint8Array> { return this.filterState; }
 
-  /** Runs proxy_on_done, proxy_on_log, proxy_on_delete (each skipped on a failed VM). */
-  protected finishContext(): void {
+  /**
+   * Ends the context. HTTP (logFirst): proxy_on_log, then proxy_on_done, proxy_on_delete — Envoy's
+   * HCM doDeferredStreamDestroy runs filter_manager_.log() (Context::log) before destroyFilters()
+   * (Context::onDestroy: onDone, onDelete). TCP: done, log, delete (Context::onCloseTCP).
+   * Each step is skipped once the VM has failed.
+   */
+  protected finishContext(logFirst: boolean): void {
     if (this.destroyed) return;
     this.destroyed = true;
     const vm = this.vm;
     if (this.created && !this.isFailed) {
-      const done = vm.fns.proxy_on_done, log = vm.fns.proxy_on_log, del = vm.fns.proxy_on_delete;
-      if (done) vm.call(this, "proxy_on_done", done, this.contextId);
-      if (log && !this.isFailed) { this.beginLogPhase(); vm.call(this, "proxy_on_log", log, this.contextId); this.endLogPhase(); }
+      const done = vm.fns.proxy_on_done, del = vm.fns.proxy_on_delete;
+      if (logFirst) this.runLog();
+      if (done && !this.isFailed) vm.call(this, "proxy_on_done", done, this.contextId);
+      if (!logFirst) this.runLog();
       if (del && !this.isFailed) vm.call(this, "proxy_on_delete", del, this.contextId);
     }
     vm.contexts.delete(this.contextId);
+  }
+
+  private runLog(): void {
+    const log = this.vm.fns.proxy_on_log;
+    if (!log || this.isFailed) return;
+    this.beginLogPhase();
+    this.vm.call(this, "proxy_on_log", log, this.contextId);
+    this.endLogPhase();
   }
   protected beginLogPhase(): void {}
   protected endLogPhase(): void {}

@@ -49,7 +49,7 @@ export class TcpConnection extends StreamContext {
     const f = this.vm.fns.proxy_on_downstream_connection_close;
     if (!this.isFailed && f && !this.destroyed) this.vm.call(this, "proxy_on_downstream_connection_close", f, this.contextId, peer);
     this.downstreamClosed = true;
-    this.finishContext();
+    this.finishContext(false);
   }
 
   callOnUpstreamClose(peer: PeerType = PeerType.Remote): void {
@@ -57,14 +57,14 @@ export class TcpConnection extends StreamContext {
     const f = this.vm.fns.proxy_on_upstream_connection_close;
     if (!this.isFailed && f && !this.destroyed) this.vm.call(this, "proxy_on_upstream_connection_close", f, this.contextId, peer);
     this.upstreamClosed = true;
-    if (this.downstreamClosed) this.finishContext();
+    if (this.downstreamClosed) this.finishContext(false);
   }
 
   /** onCloseTCP: proxy_on_done, proxy_on_log, proxy_on_delete. */
   complete(): void {
     if (this.mode === "skip" || this.destroyed) { this.destroyed = true; return; }
     if (!this.created) { this.destroyed = true; return; }
-    this.finishContext();
+    this.finishContext(false);
   }
 
   private netCall(name: string, size: number, eos: boolean): FilterStatus {

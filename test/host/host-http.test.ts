@@ -90,7 +90,7 @@ const LIFECYCLE = `(module
   (func (export "proxy_on_log") (param i32) (drop (call $log (i32.const 2) (i32.const 117) (i32.const 3))))
   (func (export "proxy_on_delete") (param i32) (drop (call $log (i32.const 2) (i32.const 120) (i32.const 6)))))`;
 
-test("a stream's context is created with its headers and ends with done, log, delete", async () => {
+test("a stream's context is created with its headers and ends with log, done, delete (Envoy's HCM order)", async () => {
   const host = new Host();
   const plugin = await host.loadPlugin({ wasm: await assemble(LIFECYCLE), rootId: "l", workers: 1 });
   const s = plugin.createHttpStream();
@@ -98,7 +98,7 @@ test("a stream's context is created with its headers and ends with done, log, de
   s.callOnRequestHeaders([[":path", "/p"], ["a", "b"]]);
   s.complete();
   const lines = host.logs().map((e) => e.message);
-  assert.deepEqual(lines, ["create", "headers", ":path\0/p\0a\0b\0".replace(/^/, "\x02\0\0\0\x05\0\0\0\x02\0\0\0\x01\0\0\0\x01\0\0\0"), "done", "log", "delete"]);
+  assert.deepEqual(lines, ["create", "headers", ":path\0/p\0a\0b\0".replace(/^/, "\x02\0\0\0\x05\0\0\0\x02\0\0\0\x01\0\0\0\x01\0\0\0"), "log", "done", "delete"]);
   assert.ok(host.logs().slice(0, 2).every((e) => e.contextId === s.contextId && e.contextId === 2));
   assert.deepEqual(plugin.workers[0].contextIds, [1], "the stream context is gone, the root stays");
 });
