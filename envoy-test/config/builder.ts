@@ -122,7 +122,8 @@ export interface ConfigOptions {
 /** One Envoy bootstrap, assembled from parts. */
 export class EnvoyConfig {
   private adminAddr: Address | null = null;
-  private readonly listeners: Json[] = [];
+  /** Typed listeners stay specs until build(), so later parts can add routes and filters. */
+  private readonly listeners: ({ spec: HttpListener } | { raw: Json })[] = [];
   private readonly clusters: Json[] = [];
   private readonly tags: StatsTag[] = [];
   private localClusterName: string | null = null;
@@ -194,6 +195,50 @@ export class EnvoyConfig {
 
   /** A listener with (optional) network Wasm filters, then an HTTP connection manager. */
   httpListener(l: HttpListener): this {
+    this.claimListenerName(l.name);
+    this.listeners.push({ spec: { ...l, routes: [...l.routes], httpFilters: [...(l.httpFilters ?? [])], networkFilters: [...(l.networkFilters ?? [])] } });
+    for (const r of l.routes) this.route(r); // refuse a bad route now, where it was added
+    return this;
+  }
+
+  /** Appends a route to a listener added with httpListener (routes match in order). */
+  addRoute(listener: string, r: Route): this {
+    this.route(r);
+    this.spec(listener).routes.push(r);
+    return this;
+  }
+
+  /** Appends an HTTP Wasm filter to a listener's chain (it runs before the router). */
+  addHttpFilter(listener: string, f: WasmFilter): this {
+    this.spec(listener).httpFilters!.push(f);
+    return this;
+  }
+
+  /** Appends a network Wasm filter to a listener (it runs before the connection manager). */
+  addNetworkFilter(listener: string, f: WasmFilter): this {
+    this.spec(listener).networkFilters!.push(f);
+    return this;
+  }
+
+  /** Adds a raw listener object (for shapes the typed parts do not cover). */
+  rawListener(listener: Json): this {
+    if (typeof listener.name === "string") this.claimListenerName(listener.name);
+    this.listeners.push({ raw: structuredClone(listener) });
+    return this;
+  }
+
+  private claimListenerName(name: string): void {
+    const taken = this.listeners.some((l) => ("spec" in l ? l.spec.name : l.raw.name) === name);
+    if (taken) throw new Error(`listener "${name}" is already in this config`);
+  }
+
+  private spec(name: string): HttpListener {
+    for (const l of this.listeners) if ("spec" in l && l.spec.name === name) return l.spec;
+    const names = this.listeners.map((l) => ("spec" in l ? l.spec.name : l.raw.name)).join(", ");
+    throw new Error(`no listener "${name}" added with httpListener (listeners: ${names || "none"})`);
+  }
+
+  private renderListener(l: HttpListener): Json {
     const hcm: Json = {
       "@type": TYPES.hcm,
       stat_prefix: l.statPrefix,
@@ -215,7 +260,7 @@ export class EnvoyConfig {
       ...(l.streamIdleTimeout !== undefined ? { stream_idle_timeout: l.streamIdleTimeout } : {}),
       ...(l.drainTimeout !== undefined ? { drain_timeout: l.drainTimeout } : {}),
     };
-    this.listeners.push({
+    return {
       name: l.name,
       address: socketAddress(l.address),
       ...(l.drainType ? { drain_type: l.drainType } : {}),
@@ -225,14 +270,7 @@ export class EnvoyConfig {
           { name: "envoy.filters.network.http_connection_manager", typed_config: hcm },
         ],
       }],
-    });
-    return this;
-  }
-
-  /** Adds a raw listener object (for shapes the typed parts do not cover). */
-  rawListener(listener: Json): this {
-    this.listeners.push(listener);
-    return this;
+    };
   }
 
   private lbEndpoints(c: ClusterSpec): Json {
@@ -246,6 +284,7 @@ export class EnvoyConfig {
   }
 
   cluster(c: ClusterSpec): this {
+    if (this.clusters.some((x) => x.name === c.name)) throw new Error(`cluster "${c.name}" is already in this config`);
     const out: Json = {
       name: c.name,
       connect_timeout: c.connectTimeout ?? "1s",
@@ -309,7 +348,10 @@ export class EnvoyConfig {
     if (this.tags.length) {
       out.stats_config = { stats_tags: this.tags.map((t) => ({ tag_name: t.tagName, regex: t.regex })) };
     }
-    out.static_resources = { listeners: this.listeners, clusters: this.clusters };
+    out.static_resources = {
+      listeners: this.listeners.map((l) => ("spec" in l ? this.renderListener(l.spec) : l.raw)),
+      clusters: this.clusters,
+    };
     if (this.localClusterName) out.cluster_manager = { local_cluster_name: this.localClusterName };
     if (this.adminAddr) out.admin = { address: socketAddress(this.adminAddr) };
     return structuredClone(out);

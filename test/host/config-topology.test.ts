@@ -190,6 +190,25 @@ describe("builder and validator beyond the schema", () => {
     assert.deepEqual(errors.map((e) => e.path), ["cluster_manager.local_cluster_name"]);
   });
 
+  it("lets later parts add routes and filters to a listener, in order, ahead of the router", () => {
+    const cfg = defaultTopology();
+    cfg.addRoute("operator", { path: "/healthz", direct: { status: 200, body: "ok" } });
+    cfg.addHttpFilter("public", { name: "add-header", module: "add-header.wasm", rootId: "add_header", configuration: "x-added: 1" });
+    const b = cfg.build();
+    const operatorRoutes = b.static_resources.listeners[1].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+    assert.deepEqual(operatorRoutes.at(-1), { match: { path: "/healthz" }, direct_response: { status: 200, body: { inline_string: "ok" } } });
+    assert.deepEqual(httpFilters(b, 0).map((f: any) => f.typed_config.config?.root_id ?? f.name),
+      ["ws_router", "conn_accounting", "drain_signal", "add_header", "envoy.filters.http.router"]);
+    assert.equal(httpFilters(b, 0)[3].typed_config.config.configuration.value, "x-added: 1");
+  });
+
+  it("refuses a second listener or cluster of the same name, and parts for a listener it lacks", () => {
+    const cfg = defaultTopology();
+    assert.throws(() => cfg.cluster({ name: "apps", endpoints: [] }), /cluster "apps" is already in this config/);
+    assert.throws(() => cfg.httpListener({ name: "public", address: { host: "127.0.0.1", port: 1 }, statPrefix: "p", routes: [] }), /listener "public" is already/);
+    assert.throws(() => cfg.addRoute("nowhere", { prefix: "/", cluster: "apps" }), /no listener "nowhere" added with httpListener \(listeners: public, operator\)/);
+  });
+
   it("refuses a route with both a cluster and a cluster header before building anything", () => {
     const cfg = new EnvoyConfig({ wasmDir: "build" });
     assert.throws(() => cfg.httpListener({ name: "l", address: { host: "127.0.0.1", port: 1 }, statPrefix: "l",
