@@ -59,10 +59,19 @@ export class FilterChain {
   get size(): number { return this.slots.length; }
 
   /** Runs one filter callback; afterwards applies a local reply or close the filter made inside it. */
+  private readonly continuedInCall = new Set<string>();
+
   private call<T>(slot: Slot, fn: () => T): T | null {
     this.inCall++;
     let r: T;
     try { r = fn(); } finally { this.inCall--; }
+    if (this.continuedInCall.size && !this.inCall) {
+      const pending = [...this.continuedInCall];
+      this.continuedInCall.clear();
+      queueMicrotask(() => {
+        for (const k of pending) { const [i, t] = k.split(":").map(Number); this.onContinue(i, t as StreamType); }
+      });
+    }
     const s = slot.stream;
     if (s.localResponse && s.localResponse !== this.handledLocal) { this.localReply(s.localResponse); return null; }
     if (s.closed) { this.reset(); return null; }
@@ -167,6 +176,12 @@ export class FilterChain {
 
   private onContinue(index: number, type: StreamType): void {
     if (this.stopped || this.completed) return;
+    if (this.inCall) {
+      // continue_stream from inside the callback that is about to return Stop: the host delivers
+      // it before the status is known; apply it once the call returned.
+      this.continuedInCall.add(`${index}:${type}`);
+      return;
+    }
     const slot = this.slots[index];
     if (type === StreamType.HttpRequest) {
       if (this.reqHeadersPausedAt === index && this.pendingReqHeaders) {

@@ -102,3 +102,14 @@ test("proxy_close_stream outside a callback (a tick) resets the stream; complete
   c.complete(); c.complete();
   assert.deepEqual(streams.map((s) => s.completed), [1, 1]);
 });
+
+test("proxy_continue_stream inside the callback that returns StopIteration resumes the chain after it returns", async () => {
+  const { c, log } = chain({
+    a: { onRequestHeaders: (s) => { s.events.onContinue!(StreamType.HttpRequest); return FilterHeadersStatus.StopIteration; } },
+    b: {},
+  });
+  c.decodeHeaders(REQ, true);
+  assert.deepEqual(log, ["a:reqH"]);
+  await Promise.resolve();
+  assert.deepEqual(log, ["a:reqH", "b:reqH", "router::path=/messages;:authority=gw"]);
+});
