@@ -3,7 +3,7 @@
 // source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
 // (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { decodePairs, pairsSize, marshalPairs, text, utf8 } from "./codec.ts";
+import { decodePairs, pairsSize, marshalPairs, utf8 } from "./codec.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
@@ -66,10 +66,7 @@ function byteSize(map: HeaderList): number {
 export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unknown> {
   const mem = () => vm.mem;
   const ctx = (): ContextBase => vm.context()!;
-  const str = (p: number, n: number): string | null => {
-    const v = vm.mem.view(p, n);
-    return v ? text(v) : null;
-  };
+  const str = (p: number, n: number): string | null => vm.mem.text(p, n);
 
   return {
     proxy_log(level: number, ptr: number, size: number): number {

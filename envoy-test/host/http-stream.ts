@@ -39,6 +39,8 @@ export class HttpStream extends StreamContext {
   private respBuffering = false;
   private endOfStream = false;
   private failureLocalReplySent = false;
+  /** bit per MapType 0..3: the list is the host's copy (else the caller's array, copied on first change) */
+  private owned = 0;
 
   constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, mode: StreamMode,
     opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
@@ -49,6 +51,7 @@ export class HttpStream extends StreamContext {
 
   callOnRequestHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
     this.requestHeaders = lowerHeaders(h);
+    this.owned = this.requestHeaders === h ? this.owned & ~1 : this.owned | 1;
     if (this.mode === "skip") return FilterHeadersStatus.Continue;
     this.onCreate();
     this.reqHeadersLive = true;
@@ -71,6 +74,7 @@ export class HttpStream extends StreamContext {
 
   callOnRequestTrailers(t: HeaderList): FilterTrailersStatus {
     this.requestTrailers = lowerHeaders(t);
+    this.owned = this.requestTrailers === t ? this.owned & ~2 : this.owned | 2;
     if (this.mode === "skip" || !this.created) return FilterTrailersStatus.Continue;
     this.reqTrailersLive = true;
     const r = this.trailersCall("proxy_on_request_trailers", this.requestTrailers.length);
@@ -80,6 +84,7 @@ export class HttpStream extends StreamContext {
 
   callOnResponseHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
     this.responseHeaders = lowerHeaders(h);
+    this.owned = this.responseHeaders === h ? this.owned & ~4 : this.owned | 4;
     // Envoy: no VM call before the context exists or after the fail-stream local reply.
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterHeadersStatus.Continue;
     this.respHeadersLive = true;
@@ -102,6 +107,7 @@ export class HttpStream extends StreamContext {
 
   callOnResponseTrailers(t: HeaderList): FilterTrailersStatus {
     this.responseTrailers = lowerHeaders(t);
+    this.owned = this.responseTrailers === t ? this.owned & ~8 : this.owned | 8;
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterTrailersStatus.Continue;
     this.respTrailersLive = true;
     const r = this.trailersCall("proxy_on_response_trailers", this.responseTrailers.length);
@@ -201,15 +207,25 @@ export class HttpStream extends StreamContext {
   override mutableMap(type: MapType): HeaderList | null {
     if (this.accessLogPhase) return null;
     switch (type) {
-      case MapType.HttpRequestHeaders: return this.reqHeadersLive ? this.requestHeaders : null;
-      case MapType.HttpResponseHeaders: return this.respHeadersLive ? this.responseHeaders : null;
+      case MapType.HttpRequestHeaders:
+        if (!this.reqHeadersLive) return null;
+        if (!(this.owned & 1)) { this.requestHeaders = this.requestHeaders.slice(); this.owned |= 1; }
+        return this.requestHeaders;
+      case MapType.HttpResponseHeaders:
+        if (!this.respHeadersLive) return null;
+        if (!(this.owned & 4)) { this.responseHeaders = this.responseHeaders.slice(); this.owned |= 4; }
+        return this.responseHeaders;
       case MapType.HttpRequestTrailers:
         // Envoy adds trailers when asked from the last body chunk (addDecodedTrailers).
-        if (!this.reqTrailersLive && this.reqBodyLive && this.endOfStream) { this.requestTrailers = []; this.reqTrailersLive = true; }
-        return this.reqTrailersLive ? this.requestTrailers : null;
+        if (!this.reqTrailersLive && this.reqBodyLive && this.endOfStream) { this.requestTrailers = []; this.owned |= 2; this.reqTrailersLive = true; }
+        if (!this.reqTrailersLive) return null;
+        if (!(this.owned & 2)) { this.requestTrailers = this.requestTrailers.slice(); this.owned |= 2; }
+        return this.requestTrailers;
       case MapType.HttpResponseTrailers:
-        if (!this.respTrailersLive && this.respBodyLive && this.endOfStream) { this.responseTrailers = []; this.respTrailersLive = true; }
-        return this.respTrailersLive ? this.responseTrailers : null;
+        if (!this.respTrailersLive && this.respBodyLive && this.endOfStream) { this.responseTrailers = []; this.owned |= 8; this.respTrailersLive = true; }
+        if (!this.respTrailersLive) return null;
+        if (!(this.owned & 8)) { this.responseTrailers = this.responseTrailers.slice(); this.owned |= 8; }
+        return this.responseTrailers;
       default: return null;
     }
   }

@@ -3,6 +3,8 @@
 // hostcall answers InvalidMemoryAccess instead of touching the host. Views are cached and rebuilt
 // only when memory.grow() has replaced memory.buffer.
 
+const decoder = new TextDecoder();
+
 export class GuestMemory {
   private buf: ArrayBuffer;
   private u8: Uint8Array;
@@ -38,6 +40,24 @@ export class GuestMemory {
     ptr >>>= 0; size >>>= 0;
     if (ptr + size > this.u8.length) return null;
     return this.u8.subarray(ptr, ptr + size);
+  }
+
+  /** [ptr, ptr+size) decoded as UTF-8 (short ASCII without allocating a view), or null when out of bounds. */
+  text(ptr: number, size: number): string | null {
+    this.refresh();
+    ptr >>>= 0; size >>>= 0;
+    const u8 = this.u8;
+    if (ptr + size > u8.length) return null;
+    if (size < 48) {
+      let s = "";
+      for (let i = ptr, end = ptr + size; i < end; i++) {
+        const c = u8[i];
+        if (c > 0x7f) return decoder.decode(u8.subarray(ptr, ptr + size));
+        s += String.fromCharCode(c);
+      }
+      return s;
+    }
+    return decoder.decode(u8.subarray(ptr, ptr + size));
   }
 
   /** A copy of [ptr, ptr+size), or null when out of bounds. */

@@ -25,14 +25,20 @@ function hasUpper(s: string): boolean {
   return false;
 }
 
-/** A copy of the list the filter may change, keys lower-cased as Envoy's codecs deliver them. */
+/**
+ * The list with keys lower-cased as Envoy's codecs deliver them: the caller's own array when it is
+ * already lower-case (copied later, before the first change), else a lower-cased copy.
+ */
 export function lowerHeaders(h: HeaderList): HeaderList {
-  const out: HeaderList = h.slice();
-  for (let i = 0; i < out.length; i++) {
-    const k = out[i][0];
-    if (hasUpper(k)) out[i] = [k.toLowerCase(), out[i][1]];
+  let out: HeaderList | null = null;
+  for (let i = 0; i < h.length; i++) {
+    const k = h[i][0];
+    if (hasUpper(k)) {
+      out ??= h.slice();
+      out[i] = [k.toLowerCase(), h[i][1]];
+    }
   }
-  return out;
+  return out ?? h;
 }
 
 export abstract class StreamContext extends ContextBase {

@@ -167,3 +167,15 @@ test("trailers can be added from the last request body chunk only", async () => 
   assert.equal(ex.trailer_result.value, 0);
   assert.deepEqual(s.requestTrailers, [["x-trailer", "t"]]);
 });
+
+test("the driver's header arrays are never changed by the filter", async () => {
+  const { plugin } = await filter();
+  const req: [string, string][] = [[":path", "/x"]];
+  const resp: [string, string][] = [[":status", "200"], ["server", "upstream"]];
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(req);
+  s.callOnResponseHeaders(resp);
+  assert.deepEqual(req, [[":path", "/x"]]);
+  assert.deepEqual(resp, [[":status", "200"], ["server", "upstream"]]);
+  assert.deepEqual(s.responseHeaders, [[":status", "200"], ["server", "wat"]]);
+});
