@@ -6,7 +6,7 @@ import { CalloutEvent, calloutEvent, calloutsOfDeleted } from "./callouts";
 import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
 import { PeerType } from "./enums";
 import { u32s } from "./fmt";
-import { enter, leave, noteDelete } from "./gc";
+import { enter, leave, noteDelete, noteLiveContexts } from "./gc";
 import { logError, refreshLogLevel } from "./log";
 import { getPropertyString } from "./properties";
 
@@ -83,6 +83,7 @@ function createRoot(id: u32): void {
   if (root === null) root = new UnknownRootContext(id);
   root.rootId = name;
   contexts.set(id, root);
+  noteLiveContexts(contexts.size);
 }
 
 function createStream(id: u32, parentId: u32): void {
@@ -92,9 +93,9 @@ function createStream(id: u32, parentId: u32): void {
     return;
   }
   const h = root.newHttpContext(id);
-  if (h !== null) { contexts.set(id, h); return; }
+  if (h !== null) { contexts.set(id, h); noteLiveContexts(contexts.size); return; }
   const t = root.newTcpContext(id);
-  if (t !== null) { contexts.set(id, t); return; }
+  if (t !== null) { contexts.set(id, t); noteLiveContexts(contexts.size); return; }
   logError("root_id \"" + root.rootId + "\": newHttpContext and newTcpContext both returned null");
 }
 
@@ -181,6 +182,7 @@ function lifecycle(c: BaseContext, op: Op, id: u32): u32 {
   else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
   else changetype<RootContext>(c).onDelete();
   contexts.delete(id);
+  noteLiveContexts(contexts.size);
   calloutsOfDeleted(c);
   noteDelete();
   return 0;
