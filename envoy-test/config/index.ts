@@ -11,4 +11,4 @@ export { validateConfig, validateFile, validateYaml, parseYaml, formatError } fr
 export type { ConfigError, ValidateOptions, ValidationResult } from "./validate.ts";
 export { writeConfig, writeEds, writeAtomic, edsDocument, toYaml, ConfigValidationError } from "./write.ts";
 export type { WriteOptions } from "./write.ts";
-export { envoyRoot } from "./protos.ts";
+export { envoyRoot, lookupEnvoyType } from "./protos.ts";

@@ -1,4 +1,4 @@
-// Envoy's v3 API protos, loaded once per process with protobufjs.
+// Envoy's v3 API protos, loaded with protobufjs, once per process and lazily.
 //
 // Source of the .proto files: the npm package @grpc/grpc-js-xds ships a July 2024 snapshot of
 // envoyproxy/envoy api/ (deps/envoy-api), cncf/xds (deps/xds), protoc-gen-validate and
@@ -6,6 +6,11 @@
 // Some files import protos the package does not ship (opencensus, opentelemetry); they are left
 // out, with everything that imports them (tracing providers, metrics service), which no
 // configuration written by this project uses.
+//
+// Loading all ~350 v3 files takes about a second; the bootstrap and what it imports take a
+// tenth of that. So the Root starts with the bootstrap, and the file defining any other message
+// (an Any's @type, a typed_config) is loaded the first time that message is asked for, found
+// through an index of every file's package and top-level messages.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, sep } from "node:path";
@@ -13,24 +18,21 @@ import protobuf from "protobufjs";
 
 const require = createRequire(import.meta.url);
 
-function depsDir(): string {
-  const pkg = require.resolve("@grpc/grpc-js-xds/package.json");
-  return join(dirname(pkg), "deps");
-}
-
-function protobufjsDir(): string {
-  return dirname(require.resolve("protobufjs/package.json"));
-}
+export const BOOTSTRAP_TYPE = "envoy.config.bootstrap.v3.Bootstrap";
+const START_FILES = ["envoy/config/bootstrap/v3/bootstrap.proto"];
+const EXTRA_FILES = ["xds/type/v3/typed_struct.proto", "udpa/type/v1/typed_struct.proto"];
+/** Well-known types an Any may name; protobufjs provides them. */
+const WELL_KNOWN = ["any", "duration", "empty", "field_mask", "struct", "timestamp", "wrappers"].map((n) => `google/protobuf/${n}.proto`);
 
 /** Import roots in protoc's -I order. */
 function includeDirs(): string[] {
-  const deps = depsDir();
+  const deps = join(dirname(require.resolve("@grpc/grpc-js-xds/package.json")), "deps");
   return [
     join(deps, "envoy-api"),
     join(deps, "xds"),
     join(deps, "protoc-gen-validate"),
     join(deps, "googleapis"),
-    protobufjsDir(),
+    dirname(require.resolve("protobufjs/package.json")),
   ];
 }
 
@@ -46,56 +48,110 @@ function listProtos(dir: string, out: string[]): string[] {
 /** protobufjs has these built in (google/protobuf/{any,duration,struct,wrappers,...}.proto). */
 const BUILTIN = new Set(Object.keys((protobuf as unknown as { common: Record<string, unknown> }).common ?? {}));
 
-function resolveImport(dirs: string[], target: string): string | null {
-  for (const d of dirs) {
-    const p = join(d, target);
-    if (existsSync(p)) return p;
-  }
-  if (BUILTIN.has(target)) return target;
-  return null;
-}
+interface FileInfo { path: string | null; imports: string[] }
 
-/** True when the file and everything it imports (transitively) exists. */
-function loadable(dirs: string[], file: string, memo: Map<string, boolean>): boolean {
-  const known = memo.get(file);
-  if (known !== undefined) return known;
-  memo.set(file, true); // cycles: assume fine until proven otherwise
-  const path = resolveImport(dirs, file);
-  let ok = path !== null;
-  if (ok && path !== file) {
-    const src = readFileSync(path!, "utf8");
-    for (const m of src.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)) {
-      if (!loadable(dirs, m[1], memo)) { ok = false; break; }
+class ProtoSet {
+  readonly root = new protobuf.Root();
+  private readonly dirs = includeDirs();
+  private readonly files = new Map<string, FileInfo>();
+  private readonly loadableMemo = new Map<string, boolean>();
+  /** message/enum full name (top level) -> file that defines it */
+  private readonly types = new Map<string, string>();
+
+  constructor() {
+    const envoyApi = this.dirs[0];
+    const v3 = listProtos(join(envoyApi, "envoy"), [])
+      .map((p) => relative(envoyApi, p).split(sep).join("/"))
+      .filter((f) => /\/v3\//.test(f));
+    for (const f of [...v3, ...EXTRA_FILES]) {
+      const path = this.resolve(f);
+      if (!path) continue;
+      const src = readFileSync(path, "utf8");
+      this.info(f, src);
+      const pkg = /^package\s+([\w.]+)\s*;/m.exec(src)?.[1] ?? "";
+      for (const m of src.matchAll(/^(?:message|enum)\s+(\w+)/gm)) this.types.set(`${pkg}.${m[1]}`, f);
     }
+    this.root.resolvePath = (_origin: string, target: string): string => this.resolve(target) ?? target;
+    this.load([...START_FILES, ...EXTRA_FILES, ...WELL_KNOWN]);
   }
-  memo.set(file, ok);
-  return ok;
+
+  private resolve(target: string): string | null {
+    for (const d of this.dirs) {
+      const p = join(d, target);
+      if (existsSync(p)) return p;
+    }
+    return BUILTIN.has(target) ? target : null;
+  }
+
+  private info(file: string, text?: string): FileInfo {
+    let info = this.files.get(file);
+    if (!info) {
+      const path = this.resolve(file);
+      const imports: string[] = [];
+      if (path && path !== file) {
+        const src = text ?? readFileSync(path, "utf8");
+        for (const m of src.matchAll(/^\s*import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm)) imports.push(m[1]);
+      }
+      info = { path, imports };
+      this.files.set(file, info);
+    }
+    return info;
+  }
+
+  /** True when the file and everything it imports (transitively) exists. */
+  private loadable(file: string): boolean {
+    const known = this.loadableMemo.get(file);
+    if (known !== undefined) return known;
+    this.loadableMemo.set(file, true); // cycles: assume fine until proven otherwise
+    const info = this.info(file);
+    const ok = info.path !== null && info.imports.every((i) => this.loadable(i));
+    this.loadableMemo.set(file, ok);
+    return ok;
+  }
+
+  private load(files: string[]): void {
+    const wanted = files.filter((f) => this.loadable(f));
+    if (!wanted.length) return;
+    this.root.loadSync(wanted, { keepCase: true });
+    this.root.resolveAll();
+  }
+
+  /** The message type of that full name, loading its file on first use; null when unknown. */
+  lookupType(name: string): protobuf.Type | null {
+    const found = this.root.lookup(name);
+    if (found instanceof protobuf.Type) return found;
+    if (found) return null;
+    // A nested message lives in the file of its outermost message.
+    const parts = name.split(".");
+    for (let n = parts.length; n > 0; n--) {
+      const file = this.types.get(parts.slice(0, n).join("."));
+      if (file) {
+        this.load([file]);
+        const t = this.root.lookup(name);
+        return t instanceof protobuf.Type ? t : null;
+      }
+    }
+    return null;
+  }
+
+  /** Loads every loadable v3 file (for tools that walk the whole API). */
+  loadAll(): protobuf.Root {
+    this.load([...new Set(this.types.values())]);
+    return this.root;
+  }
 }
 
-let cached: protobuf.Root | null = null;
+let cached: ProtoSet | null = null;
+function protoSet(): ProtoSet {
+  return (cached ??= new ProtoSet());
+}
 
-/**
- * The Root holding every loadable envoy v3 message (bootstrap, listeners, clusters, routes and
- * every extension in the snapshot, so any typed_config @type resolves), plus xds/udpa
- * TypedStruct. Field names keep their proto spelling (keepCase); camelCase json names are
- * derived by the validator.
- */
+/** A message type of Envoy's v3 API (or xds/udpa, google.protobuf) by full name; null when unknown. */
+export function lookupEnvoyType(name: string): protobuf.Type | null {
+  return protoSet().lookupType(name.replace(/^\./, ""));
+}
+
+/** The Root with every loadable message of the snapshot (slow: loads all files). */
 export function envoyRoot(): protobuf.Root {
-  if (cached) return cached;
-  const dirs = includeDirs();
-  const envoyApi = dirs[0];
-  const memo = new Map<string, boolean>();
-  const wanted = listProtos(join(envoyApi, "envoy"), [])
-    .map((p) => relative(envoyApi, p).split(sep).join("/"))
-    .filter((f) => /\/v3\//.test(f) || f.startsWith("envoy/annotations/"))
-    .concat(["xds/type/v3/typed_struct.proto", "udpa/type/v1/typed_struct.proto"])
-    .filter((f) => loadable(dirs, f, memo));
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin: string, target: string): string => resolveImport(dirs, target) ?? target;
-  root.loadSync(wanted, { keepCase: true });
-  root.resolveAll();
-  cached = root;
-  return root;
+  return protoSet().loadAll();
 }
-
-export const BOOTSTRAP_TYPE = "envoy.config.bootstrap.v3.Bootstrap";

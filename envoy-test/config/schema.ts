@@ -99,7 +99,8 @@ export class SchemaChecker {
   readonly warnings: ConfigError[] = [];
   readonly visits: Visit[] = [];
 
-  constructor(readonly root: protobuf.Root, readonly watch: Set<string> = new Set()) {}
+  /** `lookup` gives a message type by full name, or null (protos.ts lookupEnvoyType). */
+  constructor(readonly lookup: (name: string) => PbType | null, readonly watch: Set<string> = new Set()) {}
 
   private err(path: string, message: string): void {
     this.errors.push({ path, message });
@@ -109,11 +110,7 @@ export class SchemaChecker {
   lookupTypeUrl(url: string): PbType | null {
     const name = url.slice(url.lastIndexOf("/") + 1);
     if (!name || !url.includes("/")) return null;
-    try {
-      return this.root.lookupType(name);
-    } catch {
-      return null;
-    }
+    return this.lookup(name);
   }
 
   checkMessage(t: PbType, value: unknown, path: string): void {

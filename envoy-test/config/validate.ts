@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import type { Obj } from "./fields.ts";
-import { BOOTSTRAP_TYPE, envoyRoot } from "./protos.ts";
+import { BOOTSTRAP_TYPE, lookupEnvoyType } from "./protos.ts";
 import { semanticChecks, WATCH } from "./references.ts";
 import { SchemaChecker, type ConfigError } from "./schema.ts";
 
@@ -47,9 +47,10 @@ export function parseYaml(text: string, source = "config"): { value: unknown; er
 }
 
 export async function validateConfig(config: unknown, opts: ValidateOptions = {}): Promise<ValidationResult> {
-  const root = envoyRoot();
-  const checker = new SchemaChecker(root, new Set(WATCH));
-  checker.checkMessage(root.lookupType(opts.type ?? BOOTSTRAP_TYPE), config, "");
+  const type = lookupEnvoyType(opts.type ?? BOOTSTRAP_TYPE);
+  if (!type) throw new Error(`validateConfig: unknown message type ${opts.type}`);
+  const checker = new SchemaChecker(lookupEnvoyType, new Set(WATCH));
+  checker.checkMessage(type, config, "");
   const errors = [...checker.errors];
   const warnings = [...checker.warnings];
   if ((opts.type ?? BOOTSTRAP_TYPE) === BOOTSTRAP_TYPE) {

@@ -73,6 +73,14 @@ describe("scalars and well-known types", () => {
   });
 });
 
+describe("message types loaded on first use", () => {
+  it("checks a typed_config whose message the bootstrap does not import (the Lua filter)", async () => {
+    const hcm = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
+    const errs = await errorsOf(hcm, `stat_prefix: s\nroute_config: {}\nhttp_filters:\n- name: lua\n  typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua, default_source_code: {inline_string: "x"}, inline_cod: "y"}`);
+    assert.deepEqual(errs, ['http_filters[0].typed_config.inline_cod: unknown field "inline_cod" in envoy.extensions.filters.http.lua.v3.Lua (did you mean "inline_code"?)']);
+  });
+});
+
 describe("TypedStruct", () => {
   it("checks a TypedStruct's value as the message its type_url names", async () => {
     const opts = (inner: string) => `name: c\ntyped_extension_protocol_options:\n  x: {"@type": type.googleapis.com/xds.type.v3.TypedStruct, type_url: ${inner}, value: {explicit_http_config: {htp2_protocol_options: {}}}}`;
