@@ -17,6 +17,7 @@ export const USAGE = `usage: proxy-wasm-as <command>
                            options: --wasm-dir DIR (modules the proxy finds in DIR are checked in build/)
   config [--out FILE]      write the default topology, validated, to FILE (default build/envoy.yaml)
                            options: --wasm-dir DIR (where the proxy finds the .wasm files, default build)
+                                    --drain-token T (the operator listener's drain token, >= 16 chars)
   gateway --config FILE    run the local gateway (an Envoy test double) on FILE
   new NAME                 create filters/NAME from the filter template`;
 
@@ -63,7 +64,7 @@ async function validateCmd(args: string[], io: Io): Promise<number> {
 }
 
 async function configCmd(args: string[], io: Io): Promise<number> {
-  const { flags, rest } = parseFlags(args, ["out", "wasm-dir"]);
+  const { flags, rest } = parseFlags(args, ["out", "wasm-dir", "drain-token"]);
   if (rest.length) throw new UsageError(`config takes no arguments (got ${rest.join(" ")})`);
   const { defaultTopology, writeConfig, formatError, ConfigValidationError } = await import("./config/index.ts");
   const out = flags.out ?? "build/envoy.yaml";
@@ -71,7 +72,8 @@ async function configCmd(args: string[], io: Io): Promise<number> {
     const wasmDir = (flags["wasm-dir"] ?? "build").replace(/\/+$/, "");
     // With the default "build", modules resolve against the working directory as Envoy's would.
     // With another directory (the container's), they are checked where they are built.
-    const result = await writeConfig(out, defaultTopology({ wasmDir }), { localWasmPath: wasmDirMapping(flags["wasm-dir"]) });
+    const drain = flags["drain-token"] !== undefined ? { token: flags["drain-token"] } : undefined;
+    const result = await writeConfig(out, defaultTopology({ wasmDir, drain }), { localWasmPath: wasmDirMapping(flags["wasm-dir"]) });
     for (const w of result.warnings) io.err(`warning: ${formatError(w)}`);
   } catch (e) {
     if (e instanceof ConfigValidationError) {

@@ -120,6 +120,17 @@ describe("proxy-wasm-as CLI", () => {
     assert.match(r.stderr, /asconfig\.json not found/);
   });
 
+  it("config --drain-token sets the operator listener's token, and a short one is refused by the module", { skip: built ? false : "build/*.wasm not all built yet (npm run build)" }, () => {
+    const out = join(mkdtempSync(join(tmpdir(), "config-cli-")), "envoy.yaml");
+    const ok = run(["config", "--out", out, "--drain-token", "operator-secret-0123456789"]);
+    assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+    assert.match(readFileSync(out, "utf8"), /"token":"operator-secret-0123456789"/);
+    const short = run(["config", "--out", out + ".short", "--drain-token", "short"]);
+    assert.equal(short.code, 1);
+    assert.match(short.stdout, /listeners\[1\].*configuration: .*control\.token: must be at least 16 characters/);
+    assert.equal(existsSync(out + ".short"), false);
+  });
+
   it("gateway exits 1 with a clear message when the gateway cannot start the config", () => {
     const r = run(["gateway", "--config", "test/fixtures/configs/no-such-file.yaml"]);
     assert.equal(r.code, 1);
