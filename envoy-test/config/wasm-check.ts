@@ -118,7 +118,9 @@ async function runOnConfigure(bytes: Uint8Array, s: RunSpec, errors: ConfigError
   const logs: string[] = [];
   let host: any;
   try {
-    host = new hostMod.Host({ onLog: (e: { level?: string | number; message?: string }) => logs.push(`${e.message ?? ""}`) });
+    // The module's own reasons: what it logged at warn and above while starting.
+    const keep = new Set(["warn", "error", "critical"]);
+    host = new hostMod.Host({ onLog: (e: { level?: string; message?: string }) => { if (keep.has(String(e.level))) logs.push(`${e.message ?? ""}`); } });
   } catch (e) {
     warnings.push({ path: s.path, message: `root id and configuration not checked: ${(e as Error).message}` });
     return;
