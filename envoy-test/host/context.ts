@@ -75,7 +75,9 @@ export abstract class ContextBase {
     }
     if (key in this.plugin.properties) return encodeAny(this.plugin.properties[key]);
     if (key in this.host.properties) return encodeAny(this.host.properties[key]);
-    if (key === "node") return defaultNode();
+    // Current Envoy serves the node (and cluster_name, route_name, listener_direction, ...) under
+    // xds.* (filters/common/expr/context.h); the old top-level names are no longer resolved.
+    if (key === "xds.node") return defaultNode();
     return null;
   }
 

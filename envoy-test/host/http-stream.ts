@@ -27,6 +27,10 @@ export class HttpStream extends StreamContext {
   /** times the route cache was cleared (request header changes, clear_route_cache) */
   routeCacheClears = 0;
   accessLogPhase = false;
+  /** request.time: when the stream was created (ns since the epoch, the host clock) */
+  readonly startTimeNs: bigint;
+  private requestBodyBytes = 0;
+  private responseBodyBytes = 0;
 
   // Which maps/buffers Envoy currently holds pointers to (request_headers_ etc. in context.cc).
   private reqHeadersLive = false;
@@ -45,6 +49,7 @@ export class HttpStream extends StreamContext {
   constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, mode: StreamMode,
     opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
     super(vm, id, root, plugin, mode, opts);
+    this.startTimeNs = vm.host.clock.realtimeNs();
   }
 
   // --- driver ---
@@ -62,6 +67,7 @@ export class HttpStream extends StreamContext {
   }
 
   callOnRequestBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
+    this.requestBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created) { this.requestBody = chunk; return FilterDataStatus.Continue; }
     this.requestBody = this.reqBuffering ? concatBytes(this.requestBody, chunk) : chunk;
     this.reqBodyLive = true;
@@ -95,6 +101,7 @@ export class HttpStream extends StreamContext {
   }
 
   callOnResponseBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
+    this.responseBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) { this.responseBody = chunk; return FilterDataStatus.Continue; }
     this.responseBody = this.respBuffering ? concatBytes(this.responseBody, chunk) : chunk;
     this.respBodyLive = true;
@@ -257,6 +264,10 @@ export class HttpStream extends StreamContext {
     if (key in this.properties) return encodeAny(this.properties[key]);
     if (d !== undefined && d !== null) return encodeAny(d);
     if (key === "response.code_details" && this.responseCodeDetails) return encodeAny(this.responseCodeDetails);
+    // expr/context.cc RequestWrapper / ResponseWrapper: time (timestamp), body sizes (int).
+    if (key === "request.time") return encodeAny(this.startTimeNs);
+    if (key === "request.size") return encodeAny(this.requestBodyBytes);
+    if (key === "response.size") return encodeAny(this.responseBodyBytes);
     return super.streamProperty(parts);
   }
 

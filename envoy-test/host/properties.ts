@@ -82,7 +82,7 @@ export function encodeAny(v: PropertyValue | HeaderList | undefined): Uint8Array
 
 /**
  * Envoy's default bootstrap Node, serialised as envoy.config.core.v3.Node {id: 1, cluster: 2}
- * (what `node` returns: the message's protobuf bytes).
+ * (what `xds.node` returns: the message's protobuf bytes).
  */
 export function defaultNode(id = "proxy-wasm-as", cluster = "local"): Uint8Array {
   const a = utf8(id), b = utf8(cluster);

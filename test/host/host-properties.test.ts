@@ -44,3 +44,17 @@ test("request and response attributes come from the stream's headers", () => {
   assert.equal(d("request", "referer"), null);
   assert.equal(d("source", "address"), undefined, "not derived from headers");
 });
+
+test("xds.node is the Node protobuf; the old top-level node name is not resolved, as in current Envoy", async () => {
+  const { Host } = await import("../../envoy-test/host/index.ts");
+  const { fixture } = await import("./host-fixtures.ts");
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await fixture("services.wat"), rootId: "svc", workers: 1 });
+  const s = plugin.createHttpStream();
+  // Node { id: "proxy-wasm-as" (field 1), cluster: "local" (field 2) }
+  assert.equal(hex(s.property(["xds", "node"])), "0a0d70726f78792d7761736d2d6173" + "12056c6f63616c");
+  assert.equal(s.property(["node"]), null);
+  s.callOnRequestHeaders([[":path", "/upload"]]);
+  s.callOnRequestBody(new Uint8Array(5));
+  assert.equal(hex(s.property(["request", "size"])), "0500000000000000");
+});
