@@ -44,9 +44,19 @@ class UnknownRootContext extends RootContext {
   }
 }
 
+// Envoy calls one stream several times in a row (headers, body chunks, done, log, delete), so
+// the last context found is remembered: one comparison instead of two hash lookups.
+let lastId: u32 = 0;
+let lastContext: BaseContext | null = null;
+
 /** The context with this id (null when unknown). Valid anywhere. */
 export function getContext(id: u32): BaseContext | null {
-  return contexts.has(id) ? contexts.get(id) : null;
+  if (id == lastId && lastContext !== null) return lastContext;
+  if (!contexts.has(id)) return null;
+  const c = contexts.get(id);
+  lastId = id;
+  lastContext = c;
+  return c;
 }
 
 /** The root context with this id (null when unknown or not a root). */
@@ -83,6 +93,7 @@ function createRoot(id: u32): void {
   if (root === null) root = new UnknownRootContext(id);
   root.rootId = name;
   contexts.set(id, root);
+  lastContext = null;
   noteLiveContexts(contexts.size);
 }
 
@@ -93,6 +104,7 @@ function createStream(id: u32, parentId: u32): void {
     return;
   }
   const h = root.newHttpContext(id);
+  lastContext = null;
   if (h !== null) { contexts.set(id, h); noteLiveContexts(contexts.size); return; }
   const t = root.newTcpContext(id);
   if (t !== null) { contexts.set(id, t); noteLiveContexts(contexts.size); return; }
@@ -182,6 +194,7 @@ function lifecycle(c: BaseContext, op: Op, id: u32): u32 {
   else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
   else changetype<RootContext>(c).onDelete();
   contexts.delete(id);
+  if (lastId == id) lastContext = null;
   noteLiveContexts(contexts.size);
   calloutsOfDeleted(c);
   noteDelete();
