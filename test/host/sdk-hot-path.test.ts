@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Host, LogLevel, ManualClock, type HeaderList } from "../../envoy-test/host/index.ts";
-import { buildFixture } from "./sdk-fixture.ts";
+import { join } from "node:path";
+import { buildFilters } from "../../envoy-test/build.ts";
+import { buildFixture, ROOT } from "./sdk-fixture.ts";
 
 /** Records env.proxy_* calls by wrapping the imports handed to WebAssembly.Instance. */
 const calls: string[] = [];
@@ -23,6 +25,7 @@ counting.prototype = OriginalInstance.prototype;
 let probe = "";
 before(async () => {
   probe = await buildFixture("test/fixtures/sdk/probe.ts");
+  await buildFilters(["add-header"]);
   (WebAssembly as { Instance: unknown }).Instance = counting;
 });
 after(() => { (WebAssembly as { Instance: unknown }).Instance = OriginalInstance; });
@@ -64,4 +67,20 @@ test("a request makes one metric hostcall and defines no metric", async () => {
   const made = during(() => s.callOnRequestHeaders(get("/")));
   assert.deepEqual(made.filter((c) => c.includes("metric")), ["proxy_increment_metric"]);
   assert.equal(host.stats.get("wasmcustom.probe.a.requests"), 1);
+});
+
+test("add-header makes one hostcall per response and none per request, stream creation or completion", async () => {
+  const host = new Host({ clock: new ManualClock() });
+  const p = await host.loadPlugin({
+    wasm: join(ROOT, "build/add-header.wasm"), rootId: "add_header", workers: 1,
+    configuration: JSON.stringify({ name: "x-powered-by", value: "proxy-wasm-as" }),
+  });
+  let s = p.createHttpStream();
+  s.complete();
+  const made: string[] = [];
+  made.push(...during(() => { s = p.createHttpStream(); }));
+  assert.deepEqual(made, [], "creating a stream");
+  assert.deepEqual(during(() => s.callOnRequestHeaders(get("/"))), [], "request headers");
+  assert.deepEqual(during(() => s.callOnResponseHeaders([[":status", "200"]])), ["proxy_add_header_map_value"]);
+  assert.deepEqual(during(() => s.complete()), [], "done, log, delete");
 });
