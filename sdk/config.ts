@@ -143,9 +143,12 @@ class Parser {
     return this.fail(c < 0 ? "unexpected end of input" : "unexpected character");
   }
 
+  /** Consumes the ASCII literal `w` if the input continues with it (compared in place). */
   word(w: string): bool {
-    if (this.s.substr(this.pos, w.length) != w) return false;
-    this.pos += w.length;
+    const n = w.length;
+    if (this.pos + n > this.len) return false;
+    if (memory.compare(this.base + (<usize>this.pos << 1), changetype<usize>(w), <usize>n << 1) != 0) return false;
+    this.pos += n;
     return true;
   }
 
