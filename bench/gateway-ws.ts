@@ -7,40 +7,22 @@
 // Usage: npx tsx bench/gateway-ws.ts [connections=10000] [samples=2000]
 // Each websocket costs the proxy two descriptors (client side, backend side), as in Envoy: 10,000
 // need a nofile limit above 20,000 for the gateway process (this machine's hard limit is 20,000,
-// so it measures 9,500 here).
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
+// so it measures as many as the limit allows and says so).
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import WebSocket from "ws";
 import { buildFilters } from "../envoy-test/build.ts";
 import { defaultTopology, SERVICES, writeConfig } from "../envoy-test/config/index.ts";
+import { child, freePort, nofileHard, pct, rssKb } from "./procs.ts";
 
-const N = Number(process.argv[2] ?? 10_000);
+// Two descriptors per websocket in the gateway, plus a margin for listeners, admin, callouts.
+const FD_CAP = Math.floor((nofileHard() - 400) / 2);
+const ASKED = Number(process.argv[2] ?? 10_000);
+const N = Math.min(ASKED, FD_CAP);
 const SAMPLES = Number(process.argv[3] ?? 2000);
 const DIRECT = 100;
-
-const freePort = (): Promise<number> => new Promise((resolve, reject) => {
-  const s = net.createServer();
-  s.once("error", reject);
-  s.listen(0, "127.0.0.1", () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
-});
-
-function child(args: string[], env: Record<string, string> = {}): { proc: ChildProcess; firstLine: Promise<string> } {
-  const proc = spawn(process.execPath, ["--import", "tsx", ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const firstLine = new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: proc.stdout! });
-    lines.once("line", resolve);
-    const err = createInterface({ input: proc.stderr! });
-    err.on("line", (l) => { if (/running/.test(l)) resolve(l); else process.stderr.write(`[${args[0]}] ${l}\n`); });
-    proc.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code}`)));
-  });
-  return { proc, firstLine };
-}
-
-const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]);
+if (N < ASKED) console.error(`gateway-ws: ${ASKED} websockets need ${2 * ASKED + 400} descriptors in the gateway; this process's hard nofile limit is ${nofileHard()} (raising it is not permitted here): measuring ${N}`);
 
 function open(url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
@@ -73,10 +55,8 @@ async function rtt(ws: WebSocket, text: string): Promise<number> {
   });
 }
 
-const pct = (v: number[], p: number): number => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
-
 async function main(): Promise<void> {
-  await buildFilters(["ws-router", "conn-accounting", "drain-signal"]);
+  if (!process.env.BENCH_BUILT) await buildFilters(["ws-router", "conn-accounting", "drain-signal"]);   // npm run bench built them
   const dir = mkdtempSync(join(tmpdir(), "bench-gw-"));
   const backends = child(["envoy-test/backends/serve.ts"], { BACKENDS_PORT_BASE: "0" });
   const endpoints = JSON.parse(await backends.firstLine) as Record<string, { address: string; port: number }[]>;
@@ -108,8 +88,8 @@ async function main(): Promise<void> {
       d.push(await rtt(direct[i % DIRECT], `d${i}`));
     }
     const stats = await (await fetch(`http://127.0.0.1:${admin}/stats?filter=^wasmcustom\\.wss\\..*cx_active$`)).text();
-    console.log(JSON.stringify({
-      connections: N, open_seconds: openSecs,
+    console.log("RESULT " + JSON.stringify({
+      connections: N, connections_asked: ASKED, nofile_hard_limit: nofileHard(), open_seconds: openSecs,
       gateway_rss_mb: { before: +(rss0 / 1024).toFixed(1), after: +(rss1 / 1024).toFixed(1) },
       rss_per_connection_kb: +((rss1 - rss0) / N).toFixed(2),
       rtt_ms: {
@@ -119,7 +99,7 @@ async function main(): Promise<void> {
       },
       samples: SAMPLES,
       filter_gauges: stats.trim().split("\n"),
-    }, null, 1));
+    }));
     for (const ws of [...viaGateway, ...direct]) ws.terminate();
   } finally {
     gateway.proc.kill("SIGINT");
