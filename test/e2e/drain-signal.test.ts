@@ -123,12 +123,14 @@ describe("drain-signal end to end", () => {
       const reconnects = flatness(recs.map((r) => r.reconnectedAt), start, 1000);
       t.diagnostic(`signals per second: [${signals.bins.join(", ")}]; peak/mean ${signals.ratio.toFixed(2)}`);
       t.diagnostic(`reconnects per second: [${reconnects.bins.join(", ")}]; peak/mean ${reconnects.ratio.toFixed(2)}`);
-      // The target is peak <= 1.5x mean (figures above). Both rates also carry this test
-      // process's scheduling delays (1,000 clients, two gateways and four backends share one
-      // event loop, on a machine shared with other jobs), so the asserted bounds are generous:
-      // they catch signals sent in a burst (peak/mean = window in seconds), not load noise.
-      assert.ok(signals.ratio <= 2, `signals per second peak/mean ${signals.ratio.toFixed(2)} > 2`);
-      assert.ok(reconnects.ratio <= 3, `reconnects per second peak/mean ${reconnects.ratio.toFixed(2)} > 3`);
+      // The target, peak <= 1.5x mean, is a speed figure: bench/ reports it (npm run bench), and
+      // the spread itself is asserted exactly on the filter's schedule in
+      // test/unit/drain-signal/schedule.spec.ts. Here both rates also carry this process's
+      // scheduling delays (1,000 clients, two gateways and four backends share one event loop on
+      // a shared machine), so the bounds only catch a burst: signals sent all at once give
+      // peak/mean = the window in seconds (10).
+      assert.ok(signals.ratio <= 3, `signals per second peak/mean ${signals.ratio.toFixed(2)} > 3: signals came in a burst`);
+      assert.ok(reconnects.ratio <= 5, `reconnects per second peak/mean ${reconnects.ratio.toFixed(2)} > 5: reconnects came in a burst`);
 
       // At the deadline nothing is left on the old gateway.
       await waitFor("the hard deadline", () => Date.now() >= start + DEADLINE + 300, DEADLINE + 1000);
