@@ -42,8 +42,10 @@ export type Cell = string | number | null | undefined;
 export function table(title: string, header: string[], rows: Cell[][]): string {
   const text = rows.map((r) => r.map((c) => (c === null || c === undefined ? "-" : typeof c === "number" ? fmt(c) : c)));
   const widths = header.map((h, i) => Math.max(h.length, ...text.map((r) => r[i].length)));
-  const line = (cells: string[]): string => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
-  const out = [`\n${title}`, line(header), "|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 1) + "-" : "-".repeat(w + 1) + ":")).join("|") + "|", ...text.map(line)].join("\n");
+  // Numbers right-aligned, text left-aligned (a column is numeric when no cell holds text).
+  const numeric = header.map((_, i) => i > 0 && rows.every((r) => typeof r[i] !== "string"));
+  const line = (cells: string[]): string => "| " + cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ") + " |";
+  const out = [`\n${title}`, line(header), "|" + widths.map((w, i) => "-".repeat(w + 1) + (numeric[i] ? ":" : "-")).join("|") + "|", ...text.map(line)].join("\n");
   console.log(out);
   printed.push(out.trim());
   return out;

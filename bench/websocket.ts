@@ -54,7 +54,7 @@ function frame(opcode: number, payload: Uint8Array, mask: Uint8Array | null): Ui
 }
 
 /** A realistic stream: JSON text messages of varying size (server: 60..900 B events; client:
- *  20..200 B typing/ping/ack messages, masked), ending with a binary filler frame so the length
+ *  20..200 B pings and typing-size messages, masked), ending with a binary filler frame so the length
  *  is a multiple of 1024 and the stream, cut into 1 KiB chunks, repeats cleanly (every pass
  *  cuts at the same points, so the frame readers stay in step). */
 export function wsStream(direction: "server" | "client", bytes = 256 * 1024): Uint8Array {
@@ -62,8 +62,9 @@ export function wsStream(direction: "server" | "client", bytes = 256 * 1024): Ui
   let total = 0, n = 0;
   while (total < bytes) {
     const size = direction === "server" ? 60 + ((n * 211) % 841) : 20 + ((n * 37) % 181);
-    const text = `{"type":"${direction === "server" ? "message" : "typing"}","channel":"C024BE91L","ts":"${1700000000 + n}.000200","text":"`;
-    const body = Buffer.from((text + "x".repeat(Math.max(0, size - text.length - 2)) + '"}').slice(0, Math.max(size, text.length + 2)));
+    const base = direction === "server" ? `{"type":"message","channel":"C024BE91L","ts":"${1700000000 + n}.000200"` : `{"type":"ping","id":${n}`;
+    const pad = size - base.length - 11;   // ,"text":"" and the closing brace
+    const body = Buffer.from(pad > 0 ? `${base},"text":"${"x".repeat(pad)}"}` : `${base}}`);
     const f = frame(0x1, body, direction === "client" ? Uint8Array.of(0x37, 0xfa, 0x21, n & 0xff) : null);
     parts.push(f); total += f.length; n++;
   }
