@@ -12,7 +12,7 @@ import { join } from "node:path";
 import WebSocket from "ws";
 import { buildFilters } from "../envoy-test/build.ts";
 import { defaultTopology, DEV_DRAIN_TOKEN, SERVICES, writeConfig } from "../envoy-test/config/index.ts";
-import { child, freePort } from "./procs.ts";
+import { child, freePort, pct } from "./procs.ts";
 
 const N = Number(process.argv[2] ?? 1000);
 const WINDOW = Number(process.argv[3] ?? 5000);
@@ -84,9 +84,16 @@ async function main(): Promise<void> {
     await Promise.allSettled(moves);
 
     const seconds = Math.ceil(WINDOW / 1000);
-    const perSecond = new Array(seconds + 1).fill(0);       // the last bucket: after the window
-    for (const c of clients) if (c.reconnectedAt !== null) perSecond[Math.min(seconds, Math.floor(c.reconnectedAt / 1000))]++;
+    // Per second from the drain start; the last bucket holds everything after the window.
+    const buckets = (times: number[]): number[] => {
+      const b = new Array(seconds + 1).fill(0);
+      for (const t of times) b[Math.min(seconds, Math.floor(t / 1000))]++;
+      return b;
+    };
+    const perSecond = buckets(clients.filter((c) => c.reconnectedAt !== null).map((c) => c.reconnectedAt!));
+    const signalsPerSecond = buckets(clients.filter((c) => c.signalAt !== null).map((c) => c.signalAt!));
     const inWindow = perSecond.slice(0, seconds);
+    const lag = clients.filter((c) => c.reconnectedAt !== null && c.signalAt !== null).map((c) => c.reconnectedAt! - c.signalAt!);
     const hows: Record<string, number> = {};
     for (const c of clients) hows[c.how ?? "none"] = (hows[c.how ?? "none"] ?? 0) + 1;
     const signalled = clients.filter((c) => c.signalAt !== null).map((c) => c.signalAt!);
@@ -95,7 +102,9 @@ async function main(): Promise<void> {
       reconnected: clients.filter((c) => c.reconnectedAt !== null).length,
       signals: hows,
       first_signal_ms: Math.round(Math.min(...signalled)), last_signal_ms: Math.round(Math.max(...signalled)),
-      reconnects_per_second: perSecond,
+      reconnects_per_second: perSecond, signals_per_second: signalsPerSecond,
+      signal_to_reconnect_ms: { p50: Math.round(pct(lag, 50)), p99: Math.round(pct(lag, 99)) },
+      signal_peak_over_mean: +(Math.max(...signalsPerSecond.slice(0, seconds)) / (signalsPerSecond.slice(0, seconds).reduce((a, b) => a + b, 0) / seconds)).toFixed(2),
       peak_per_second: Math.max(...inWindow), mean_per_second: +(inWindow.reduce((a, b) => a + b, 0) / seconds).toFixed(1),
       even_spread_per_second: +(N / (WINDOW / 1000)).toFixed(1),
       peak_over_mean: +(Math.max(...inWindow) / (inWindow.reduce((a, b) => a + b, 0) / seconds)).toFixed(2),

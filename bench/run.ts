@@ -89,9 +89,12 @@ async function main(): Promise<void> {
     else {
       table(`Drain: ${fmt(d.clients)} websockets moved from an old gateway to a new one over a ${d.window_ms} ms window (backends ping every ${d.backend_ping_ms} ms)`,
         ["figure", "value"], [
-          ["reconnects per second, each second from the drain start", (d.reconnects_per_second as number[]).join(" / ")],
-          ["peak per second in the window", d.peak_per_second], ["mean per second in the window", d.mean_per_second],
-          ["even spread (clients / window)", d.even_spread_per_second], ["peak / mean", d.peak_over_mean],
+          ["signals per second, each second from the drain start (last: after the window)", (d.signals_per_second as number[]).join(" / ")],
+          ["signals: peak / mean in the window", d.signal_peak_over_mean],
+          ["reconnects per second, each second from the drain start (last: after the window)", (d.reconnects_per_second as number[]).join(" / ")],
+          ["signal to reconnected, p50 / p99 (ms)", `${d.signal_to_reconnect_ms.p50} / ${d.signal_to_reconnect_ms.p99}`],
+          ["reconnects: peak per second in the window", d.peak_per_second], ["reconnects: mean per second in the window", d.mean_per_second],
+          ["even spread (clients / window)", d.even_spread_per_second], ["reconnects: peak / mean", d.peak_over_mean],
           ["reconnected", `${d.reconnected} of ${d.clients}`], ["signals seen", Object.entries(d.signals).map(([k, v]) => `${k} ${v}`).join(", ")],
           ["first / last signal (ms after start)", `${d.first_signal_ms} / ${d.last_signal_ms}`],
         ]);
