@@ -9,6 +9,7 @@ import {
   deliverGrpcClose, deliverGrpcInitialMetadata, deliverGrpcReceive, deliverGrpcTrailingMetadata, GrpcCallHandler,
 } from "./grpc";
 import { deliverHttpCallResponse, HttpCallHandler } from "./http-call";
+import { logError } from "./log";
 
 /** Callout callbacks, as the dispatcher forwards them. */
 export const enum CalloutEvent { HttpResponse, GrpcInitialMetadata, GrpcReceive, GrpcTrailingMetadata, GrpcClose }
@@ -32,6 +33,18 @@ function routeEvent(ev: i32, token: u32, a: u32, b: u32, c: u32): void {
     case CalloutEvent.GrpcTrailingMetadata: deliverGrpcTrailingMetadata(token, a); break;
     case CalloutEvent.GrpcClose: deliverGrpcClose(token, a); break;
   }
+}
+
+let exported = false;
+
+/** @internal Run by sdk/exports/callouts when the entry file re-exports it. */
+export function markCalloutsExported(): void { exported = true; }
+
+/** @internal False, with an error logged, when the module does not export the callout answer
+ *  callbacks: Envoy would then drop every answer silently, so the call is not made at all. */
+export function calloutsExported(what: string): bool {
+  if (!exported) logError(what + ": the module does not export proxy_on_http_call_response / proxy_on_grpc_*; re-export sdk/exports (or sdk/exports/callouts) from the filter's entry file");
+  return exported;
 }
 
 export const HTTP: u64 = 1;

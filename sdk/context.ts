@@ -13,13 +13,9 @@ import { HttpCallHandler, makeHttpCall } from "./http-call";
 import { pluginConfiguration as pluginConfigurationBuffer, vmConfiguration as vmConfigurationBuffer } from "./buffers";
 import { setTickPeriod as setTickPeriodRaw } from "./timers";
 
-/** @internal What a context is, so the dispatcher keeps one id -> context table. */
-export const enum ContextKind { Root = 0, Http = 1, Tcp = 2 }
-
+// A context object holds only its id (and a stream its root): the dispatcher keeps each
+// context's kind in its table slot (context-table.ts), so a stream costs no bytes for it.
 export abstract class BaseContext {
-  /** @internal */
-  kind: ContextKind = ContextKind.Root;
-
   constructor(readonly contextId: u32) {}
 
   /** @internal A context created as HTTP that can also serve TCP callbacks (used by the
@@ -84,7 +80,7 @@ export class RootContext extends BaseContext {
 }
 
 export class HttpContext extends BaseContext {
-  constructor(contextId: u32, readonly root: RootContext) { super(contextId); this.kind = ContextKind.Http; }
+  constructor(contextId: u32, readonly root: RootContext) { super(contextId); }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus { return FilterHeadersStatus.Continue; }
   onRequestBody(bodySize: usize, endOfStream: bool): FilterDataStatus { return FilterDataStatus.Continue; }
@@ -99,7 +95,7 @@ export class HttpContext extends BaseContext {
 }
 
 export class TcpContext extends BaseContext {
-  constructor(contextId: u32, readonly root: RootContext) { super(contextId); this.kind = ContextKind.Tcp; }
+  constructor(contextId: u32, readonly root: RootContext) { super(contextId); }
 
   onNewConnection(): FilterStatus { return FilterStatus.Continue; }
   /** Bytes from the client (read/modify downstreamData). */

@@ -3,7 +3,8 @@
 // point brackets its work with enter()/leave() so garbage is collected only at the outermost
 // exit (see gc.ts).
 import { CalloutEvent, calloutEvent, calloutsOfDeleted } from "./callouts";
-import { BaseContext, ContextKind, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
+import { BaseContext, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
+import { ContextKind, contextOf, findTagged, insert, kindOf, remove, tableSize } from "./context-table";
 import { PeerType } from "./enums";
 import { u32s } from "./fmt";
 import { enter, leave, noteDelete, noteLiveContexts } from "./gc";
@@ -15,7 +16,6 @@ class Registration {
 }
 
 const registrations = new Array<Registration>();
-const contexts = new Map<u32, BaseContext>();
 
 /** Registers the factory for plugins whose root_id is `rootId` ("" for Envoy's default root id).
  *  Several root ids may share one module; registering an id again replaces its factory.
@@ -45,29 +45,39 @@ class UnknownRootContext extends RootContext {
 }
 
 // Envoy calls one stream several times in a row (headers, body chunks, done, log, delete), so
-// the last context found is remembered: one comparison instead of two hash lookups.
+// the last context found is remembered: one comparison instead of a table probe.
 let lastId: u32 = 0;
-let lastContext: BaseContext | null = null;
+let lastTagged: usize = 0;
+
+/** The context's table slot (pointer | kind), 0 when unknown. */
+function lookup(id: u32): usize {
+  if (id == lastId && lastTagged != 0) return lastTagged;
+  const t = findTagged(id);
+  if (t != 0) { lastId = id; lastTagged = t; }
+  return t;
+}
 
 /** The context with this id (null when unknown). Valid anywhere. */
 export function getContext(id: u32): BaseContext | null {
-  if (id == lastId && lastContext !== null) return lastContext;
-  if (!contexts.has(id)) return null;
-  const c = contexts.get(id);
-  lastId = id;
-  lastContext = c;
-  return c;
+  const t = lookup(id);
+  return t == 0 ? null : contextOf(t);
 }
 
 /** The root context with this id (null when unknown or not a root). */
 export function getRootContext(id: u32): RootContext | null {
-  const c = getContext(id);
-  return c !== null && c.kind == ContextKind.Root ? changetype<RootContext>(c) : null;
+  const t = lookup(id);
+  return t != 0 && kindOf(t) == ContextKind.Root ? changetype<RootContext>(contextOf(t)) : null;
 }
 
 /** Number of live contexts of all kinds (tests, leak checks). */
 export function liveContexts(): i32 {
-  return contexts.size;
+  return tableSize();
+}
+
+function add(c: BaseContext, kind: ContextKind): void {
+  insert(c, kind);
+  lastTagged = 0;
+  noteLiveContexts(tableSize());
 }
 
 export function onContextCreate(id: u32, parentId: u32): void {
@@ -92,9 +102,7 @@ function createRoot(id: u32): void {
   }
   if (root === null) root = new UnknownRootContext(id);
   root.rootId = name;
-  contexts.set(id, root);
-  lastContext = null;
-  noteLiveContexts(contexts.size);
+  add(root, ContextKind.Root);
 }
 
 function createStream(id: u32, parentId: u32): void {
@@ -104,98 +112,117 @@ function createStream(id: u32, parentId: u32): void {
     return;
   }
   const h = root.newHttpContext(id);
-  lastContext = null;
-  if (h !== null) { contexts.set(id, h); noteLiveContexts(contexts.size); return; }
+  if (h !== null) { add(h, ContextKind.Http); return; }
   const t = root.newTcpContext(id);
-  if (t !== null) { contexts.set(id, t); noteLiveContexts(contexts.size); return; }
+  if (t !== null) { add(t, ContextKind.Tcp); return; }
   logError("root_id \"" + root.rootId + "\": newHttpContext and newTcpContext both returned null");
 }
 
-/** The callbacks that act on one context, for onCallback. */
-export const enum Op {
-  VmStart, ValidateConfiguration, Configure, Tick, QueueReady, ForeignFunction,
-  RequestHeaders, RequestBody, RequestTrailers, ResponseHeaders, ResponseBody, ResponseTrailers,
-  NewConnection, DownstreamData, UpstreamData, DownstreamClose, UpstreamClose,
-  Log, Done, Delete,
-}
+// One entry function per callback family, each taking an op code: an HTTP-only module (its
+// entry re-exports sdk/exports/common and sdk/exports/http) links no TCP dispatch, and the
+// exports stay one line each. Statuses for a context of the wrong kind, or an unknown id, are
+// Continue (0) / true, as if the filter were absent; configure answers false for an unknown root.
 
-/** Every per-context callback: finds context `id` and calls the method for `op` with (a, b).
- *  One function instead of one per callback keeps the exports small. Statuses for a context of
- *  the wrong kind, or an unknown id, are Continue (0) / true, as if the filter were absent;
- *  configure answers false for an unknown root. */
-export function onCallback(op: Op, id: u32, a: u32, b: u32): u32 {
+/** Root callbacks. */
+export const enum RootOp { VmStart, ValidateConfiguration, Configure, Tick, QueueReady, ForeignFunction }
+
+export function onRoot(op: RootOp, id: u32, a: u32, b: u32): u32 {
   enter();
-  if (op <= Op.Configure || op == Op.Tick) refreshLogLevel();
-  const c = getContext(id);
-  let r: u32 = op == Op.Configure ? 0 : op <= Op.ValidateConfiguration || op == Op.Done ? 1 : 0;
-  if (c !== null) {
-    if (op <= Op.ForeignFunction) {
-      if (c.kind == ContextKind.Root) r = root(changetype<RootContext>(c), op, a, b, r);
-    } else if (op <= Op.ResponseTrailers) {
-      if (c.kind == ContextKind.Http) r = http(changetype<HttpContext>(c), op, a, b != 0);
-    } else if (op <= Op.UpstreamClose) {
-      const t = c.kind == ContextKind.Tcp ? changetype<TcpContext>(c) : c.tcpView();
-      if (t !== null) r = tcp(t, op, a, b != 0);
-    } else {
-      r = lifecycle(c, op, id);
+  if (op <= RootOp.Tick) refreshLogLevel();   // vm start, validate, configure, tick
+  const t = lookup(id);
+  let r: u32 = op == RootOp.Configure ? 0 : op <= RootOp.ValidateConfiguration ? 1 : 0;
+  if (t != 0 && kindOf(t) == ContextKind.Root) {
+    const c = changetype<RootContext>(contextOf(t));
+    switch (op) {
+      case RootOp.VmStart: r = c.onVmStart(a) ? 1 : 0; break;
+      case RootOp.ValidateConfiguration: r = c.onValidateConfiguration(a) ? 1 : 0; break;
+      case RootOp.Configure: r = c.onConfigure(a) ? 1 : 0; break;
+      case RootOp.Tick: c.onTick(); break;
+      case RootOp.QueueReady: c.onQueueReady(a); break;
+      case RootOp.ForeignFunction: c.onForeignFunction(a, b); break;
     }
   }
   leave();
   return r;
 }
 
-function root(c: RootContext, op: Op, a: u32, b: u32, r: u32): u32 {
-  switch (op) {
-    case Op.VmStart: return c.onVmStart(a) ? 1 : 0;
-    case Op.ValidateConfiguration: return c.onValidateConfiguration(a) ? 1 : 0;
-    case Op.Configure: return c.onConfigure(a) ? 1 : 0;
-    case Op.Tick: c.onTick(); break;
-    case Op.QueueReady: c.onQueueReady(a); break;
-    case Op.ForeignFunction: c.onForeignFunction(a, b); break;
+/** HTTP stream callbacks. */
+export const enum HttpOp { RequestHeaders, RequestBody, RequestTrailers, ResponseHeaders, ResponseBody, ResponseTrailers }
+
+export function onHttp(op: HttpOp, id: u32, a: u32, b: u32): u32 {
+  enter();
+  const t = lookup(id);
+  let r: u32 = 0;
+  if (t != 0 && kindOf(t) == ContextKind.Http) {
+    const c = changetype<HttpContext>(contextOf(t));
+    const eos = b != 0;
+    switch (op) {
+      case HttpOp.RequestHeaders: r = c.onRequestHeaders(a, eos); break;
+      case HttpOp.RequestBody: r = c.onRequestBody(a, eos); break;
+      case HttpOp.RequestTrailers: r = c.onRequestTrailers(a); break;
+      case HttpOp.ResponseHeaders: r = c.onResponseHeaders(a, eos); break;
+      case HttpOp.ResponseBody: r = c.onResponseBody(a, eos); break;
+      case HttpOp.ResponseTrailers: r = c.onResponseTrailers(a); break;
+    }
   }
+  leave();
   return r;
 }
 
-function http(c: HttpContext, op: Op, a: u32, eos: bool): u32 {
-  switch (op) {
-    case Op.RequestHeaders: return c.onRequestHeaders(a, eos);
-    case Op.RequestBody: return c.onRequestBody(a, eos);
-    case Op.RequestTrailers: return c.onRequestTrailers(a);
-    case Op.ResponseHeaders: return c.onResponseHeaders(a, eos);
-    case Op.ResponseBody: return c.onResponseBody(a, eos);
-    case Op.ResponseTrailers: return c.onResponseTrailers(a);
+/** Network (TCP) callbacks. */
+export const enum TcpOp { NewConnection, DownstreamData, UpstreamData, DownstreamClose, UpstreamClose }
+
+export function onTcp(op: TcpOp, id: u32, a: u32, b: u32): u32 {
+  enter();
+  const t = lookup(id);
+  let r: u32 = 0;
+  if (t != 0) {
+    const k = kindOf(t);
+    const c = k == ContextKind.Tcp ? changetype<TcpContext>(contextOf(t)) : contextOf(t).tcpView();
+    if (c !== null) {
+      const eos = b != 0;
+      switch (op) {
+        case TcpOp.NewConnection: r = c.onNewConnection(); break;
+        case TcpOp.DownstreamData: r = c.onDownstreamData(a, eos); break;
+        case TcpOp.UpstreamData: r = c.onUpstreamData(a, eos); break;
+        case TcpOp.DownstreamClose: c.onDownstreamConnectionClose(<PeerType>a); break;
+        case TcpOp.UpstreamClose: c.onUpstreamConnectionClose(<PeerType>a); break;
+      }
+    }
   }
-  return 0;
+  leave();
+  return r;
 }
 
-function tcp(c: TcpContext, op: Op, a: u32, eos: bool): u32 {
-  switch (op) {
-    case Op.NewConnection: return c.onNewConnection();
-    case Op.DownstreamData: return c.onDownstreamData(a, eos);
-    case Op.UpstreamData: return c.onUpstreamData(a, eos);
-    case Op.DownstreamClose: c.onDownstreamConnectionClose(<PeerType>a); break;
-    case Op.UpstreamClose: c.onUpstreamConnectionClose(<PeerType>a); break;
-  }
-  return 0;
+/** The end of any context: log, done, delete. */
+export const enum EndOp { Log, Done, Delete }
+
+export function onEnd(op: EndOp, id: u32): u32 {
+  enter();
+  const t = lookup(id);
+  let r: u32 = op == EndOp.Done ? 1 : 0;
+  if (t != 0) r = end(contextOf(t), kindOf(t), op, id);
+  leave();
+  return r;
 }
 
-function lifecycle(c: BaseContext, op: Op, id: u32): u32 {
-  if (op == Op.Log) {
-    if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onLog();
-    else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onLog();
+function end(c: BaseContext, k: ContextKind, op: EndOp, id: u32): u32 {
+  if (op == EndOp.Log) {
+    if (k == ContextKind.Http) changetype<HttpContext>(c).onLog();
+    else if (k == ContextKind.Tcp) changetype<TcpContext>(c).onLog();
     return 0;
   }
-  if (op == Op.Done) {
-    if (c.kind == ContextKind.Http) return changetype<HttpContext>(c).onDone() ? 1 : 0;
-    if (c.kind == ContextKind.Tcp) return changetype<TcpContext>(c).onDone() ? 1 : 0;
+  if (op == EndOp.Done) {
+    if (k == ContextKind.Http) return changetype<HttpContext>(c).onDone() ? 1 : 0;
+    if (k == ContextKind.Tcp) return changetype<TcpContext>(c).onDone() ? 1 : 0;
     return changetype<RootContext>(c).onDone() ? 1 : 0;
   }
-  if (c.kind == ContextKind.Http) changetype<HttpContext>(c).onDelete();
-  else if (c.kind == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
+  if (k == ContextKind.Http) changetype<HttpContext>(c).onDelete();
+  else if (k == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
   else changetype<RootContext>(c).onDelete();
-  contexts.delete(id);
-  if (lastId == id) lastContext = null;
-  noteLiveContexts(contexts.size);
+  remove(id);
+  if (lastId == id) lastTagged = 0;
+  noteLiveContexts(tableSize());
   calloutsOfDeleted(c);
   noteDelete();
   return 0;

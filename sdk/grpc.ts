@@ -7,7 +7,7 @@
 import {
   proxy_grpc_call, proxy_grpc_cancel, proxy_grpc_close, proxy_grpc_send, proxy_grpc_stream,
 } from "./bindings";
-import { addPending, findPending, GRPC, Pending, removePending } from "./callouts";
+import { addPending, calloutsExported, findPending, GRPC, Pending, removePending } from "./callouts";
 import { BaseContext } from "./context";
 import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
@@ -30,6 +30,7 @@ export abstract class GrpcStreamHandler extends GrpcCallHandler {}
 export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string, method: string,
                              initialMetadata: HeaderPair[], message: ArrayBuffer, timeoutMs: u32,
                              handler: GrpcCallHandler): u32 {
+  if (!calloutsExported("grpcCall")) { setLastResult(WasmResult.Unimplemented); return 0; }
   const c = String.UTF8.encode(cluster, false);
   const s = String.UTF8.encode(service, false);
   const m = String.UTF8.encode(method, false);
@@ -51,6 +52,7 @@ export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string,
 /** @internal See BaseContext.grpcStream. */
 export function makeGrpcStream(ctx: BaseContext, cluster: string, service: string, method: string,
                                initialMetadata: HeaderPair[], handler: GrpcStreamHandler): u32 {
+  if (!calloutsExported("grpcStream")) { setLastResult(WasmResult.Unimplemented); return 0; }
   const c = String.UTF8.encode(cluster, false);
   const s = String.UTF8.encode(service, false);
   const m = String.UTF8.encode(method, false);

@@ -4,7 +4,7 @@
 // the call, handler), so the handler runs for the stream (or root) that asked. When that stream
 // is deleted first, its entries are dropped and the late response is ignored.
 import { proxy_http_call } from "./bindings";
-import { addPending, findPending, HTTP, Pending, removePending } from "./callouts";
+import { addPending, calloutsExported, findPending, HTTP, Pending, removePending } from "./callouts";
 import { BaseContext } from "./context";
 import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
@@ -21,6 +21,7 @@ export abstract class HttpCallHandler {
 /** @internal See BaseContext.httpCall. */
 export function makeHttpCall(ctx: BaseContext, cluster: string, headers: HeaderPair[], body: ArrayBuffer | null,
                              trailers: HeaderPair[], timeoutMs: u32, handler: HttpCallHandler): u32 {
+  if (!calloutsExported("httpCall")) { setLastResult(WasmResult.Unimplemented); return 0; }
   const c = String.UTF8.encode(cluster, false);
   const h = serializePairs(headers);
   const t = serializePairs(trailers);

@@ -1,6 +1,8 @@
 // add-header: adds one configured header to every response.
 // Plugin configuration: {"name": "x-powered-by", "value": "proxy-wasm-as"}; root_id "add_header".
-export * from "../../sdk/exports";
+// An HTTP filter without callouts: only the common and HTTP callbacks (sdk/exports.ts).
+export * from "../../sdk/exports/common";
+export * from "../../sdk/exports/http";
 import {
   FilterHeadersStatus, HttpContext, logError, registerRootContext, responseHeaders, RootContext,
 } from "../../sdk";
