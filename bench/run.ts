@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const m = machine();
   const started = new Date();
   console.log(`machine: ${m.cpus} cpus (${m.cpuModel}), ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}; shared with other work, so times are CPU time of this process, medians of ${rounds} rounds after a warm-up`);
-  await buildOurs();
+  const buildError = await buildOurs();
   const results: Record<string, unknown> = {};
   const targets: Target[] = [];
   const keep = (name: string, r: { results: Record<string, unknown>; targets: Target[] }): void => { results[name] = r.results; targets.push(...r.targets); };
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   console.log(`\ntargets: ${targets.filter((t) => t.met).length} met, ${missed.length} missed${missed.length ? ": " + missed.map((t) => t.what).join("; ") : ""}`);
   mkdirSync("bench/results", { recursive: true });
   const file = `bench/results/${started.toISOString().replace(/[:.]/g, "-")}.json`;
-  writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: m, quick, iterations, rounds, results, targets, tables: printed }, null, 1) + "\n");
+  writeFileSync(file, JSON.stringify({ started: started.toISOString(), machine: m, buildError, quick, iterations, rounds, results, targets, tables: printed }, null, 1) + "\n");
   console.log(`figures written to ${file}`);
 }
 
