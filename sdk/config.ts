@@ -12,9 +12,10 @@ export enum JsonKind { Null, Bool, Number, String, Array, Object }
 export class JsonValue {
   kind: JsonKind = JsonKind.Null;
   boolValue: bool = false;
-  /** True when the number was written without fraction or exponent and fits an i64. */
-  isInteger: bool = false;
-  intValue: i64 = 0;
+  /** True for a number written without fraction or exponent that fits an i64. */
+  get isInteger(): bool { if (this.kind == JsonKind.Number) integerOf(this.text); else integerOk = false; return integerOk; }
+  /** The integer (isInteger), else 0. */
+  get intValue(): i64 { return this.kind == JsonKind.Number ? integerOf(this.text) : 0; }
   /** A number as f64 (computed from its text by hand: AssemblyScript's parseFloat, strtod,
    *  would add about 4 KiB to every filter). Exact for integers below 2^53 and for the short
    *  decimals configs use; very long mantissas or large exponents may differ in the last ulp. */
@@ -158,78 +159,118 @@ class Parser {
     return this.pos - from;
   }
 
-  string(): string | null {
-    this.pos++;
-    let out = "";
-    let run = this.pos;
-    while (true) {
-      const c = this.peek();
-      if (c < 0x20) { this.fail(c < 0 ? "unterminated string" : "control character in string"); return null; }
-      if (c == 0x22) { out += this.s.substring(run, this.pos++); return out; }
-      if (c != 0x5c) { this.pos++; continue; }
-      out += this.s.substring(run, this.pos++);
-      const e = this.peek();
-      this.pos++;
-      let ch = -1;
-      if (e == 0x22 || e == 0x5c || e == 0x2f) ch = e;
-      else if (e == 0x62) ch = 8;
-      else if (e == 0x66) ch = 12;
-      else if (e == 0x6e) ch = 10;
-      else if (e == 0x72) ch = 13;
-      else if (e == 0x74) ch = 9;
-      else if (e == 0x75) {
-        ch = 0;
-        for (let i = 0; i < 4; i++) {
-          const h = this.peek() | 0x20;
-          const d = isDigit(h) ? h - 0x30 : h >= 0x61 && h <= 0x66 ? h - 0x57 : -1;
-          if (d < 0) { ch = -1; break; }
-          ch = (ch << 4) | d;
-          this.pos++;
-        }
-      }
-      if (ch < 0) { this.pos--; this.fail("bad escape"); return null; }
-      out += String.fromCharCode(ch);
-      run = this.pos;
-    }
+  /** The code unit at `i`, or -1 past the end. */
+  @inline at(i: i32): i32 {
+    return i < this.len ? <i32>load<u16>(this.base + (<usize>i << 1)) : -1;
   }
 
-  // Number grammar checked here; integers kept exactly as i64. The f64 value is computed only
-  // when asked for (JsonValue.toF64), so filters that read integers only link no float code.
+  /** The text of [from, to) as a new string (one copy; no substring/concat machinery). */
+  slice(from: i32, to: i32): string {
+    const out = changetype<string>(__new(<usize>(to - from) << 1, idof<string>()));
+    memory.copy(changetype<usize>(out), this.base + (<usize>from << 1), <usize>(to - from) << 1);
+    return out;
+  }
+
+  /** The string token at pos (its opening quote). Two passes: the first finds the end, checks
+   *  the escapes and counts code units, so the value is written once into an exact string. */
+  string(): string | null {
+    const start = ++this.pos;
+    let units = 0;
+    let p = start;
+    while (true) {
+      const c = this.at(p);
+      if (c < 0x20) { this.pos = p; this.fail(c < 0 ? "unterminated string" : "control character in string"); return null; }
+      if (c == 0x22) break;
+      if (c == 0x5c) {
+        const e = this.at(p + 1);
+        if (e == 0x75) {
+          for (let i = 0; i < 4; i++) {
+            if (hexDigit(this.at(p + 2 + i)) < 0) { this.pos = p + 1 + i; this.fail("bad escape"); return null; }
+          }
+          p += 6;
+        } else if (escaped(e) < 0) {
+          this.pos = p + 1; this.fail("bad escape"); return null;
+        } else p += 2;
+      } else p++;
+      units++;
+    }
+    this.pos = p + 1;
+    if (units == p - start) return this.slice(start, p);
+    const out = changetype<string>(__new(<usize>units << 1, idof<string>()));
+    let w = changetype<usize>(out);
+    for (let r = start; r < p; w += 2) {
+      let c = this.at(r);
+      if (c != 0x5c) { r++; } else {
+        const e = this.at(r + 1);
+        if (e == 0x75) {
+          c = 0;
+          for (let i = 2; i < 6; i++) c = (c << 4) | hexDigit(this.at(r + i));
+          r += 6;
+        } else { c = escaped(e); r += 2; }
+      }
+      store<u16>(w, <u16>c);
+    }
+    return out;
+  }
+
+  // Number grammar checked here; the value is read from the text only when asked for
+  // (JsonValue.isInteger/intValue/toF64), so a filter that reads no number links no conversion.
   number(v: JsonValue): JsonValue | null {
     const start = this.pos;
     if (this.peek() == 0x2d) this.pos++;
     const first = this.peek();
     const n = this.digits();
     if (n == 0 || (first == 0x30 && n > 1)) return this.fail("bad number");
-    let integral = true;
     if (this.peek() == 0x2e) {
       this.pos++;
-      integral = false;
       if (this.digits() == 0) return this.fail("bad number");
     }
     if ((this.peek() | 0x20) == 0x65) {
       this.pos++;
-      integral = false;
       const sign = this.peek();
       if (sign == 0x2b || sign == 0x2d) this.pos++;
       if (this.digits() == 0) return this.fail("bad number");
     }
-    const text = this.s.substring(start, this.pos);
     v.kind = JsonKind.Number;
-    v.text = text;
-    if (integral) {
-      const neg = text.charCodeAt(0) == 0x2d;
-      let acc: i64 = 0;
-      let i = neg ? 1 : 0;
-      for (; i < text.length; i++) {
-        const d = <i64>(text.charCodeAt(i) - 0x30);
-        if (acc > (i64.MAX_VALUE - d) / 10) break;
-        acc = acc * 10 + d;
-      }
-      if (i == text.length) { v.isInteger = true; v.intValue = neg ? -acc : acc; }
-    }
+    v.text = this.slice(start, this.pos);
     return v;
   }
+}
+
+/** The value of a hex digit, -1 when `c` is not one. */
+function hexDigit(c: i32): i32 {
+  if (isDigit(c)) return c - 0x30;
+  c |= 0x20;
+  return c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+}
+
+/** The character a one-letter escape (after the backslash) stands for, -1 when invalid. */
+function escaped(e: i32): i32 {
+  if (e == 0x22 || e == 0x5c || e == 0x2f) return e;
+  if (e == 0x62) return 8;
+  if (e == 0x66) return 12;
+  if (e == 0x6e) return 10;
+  if (e == 0x72) return 13;
+  if (e == 0x74) return 9;
+  return -1;
+}
+
+/** Set by integerOf: whether the text was an integer that fits an i64. */
+let integerOk = false;
+
+/** The integer a number's text spells (exact: no float on the way); integerOk is false, and the
+ *  result 0, when the text has a fraction or exponent or does not fit an i64. */
+function integerOf(text: string): i64 {
+  integerOk = false;
+  const neg = text.charCodeAt(0) == 0x2d;
+  let acc: i64 = 0;
+  for (let i = neg ? 1 : 0; i < text.length; i++) {
+    const d = <i64>(text.charCodeAt(i) - 0x30);
+    if (<u64>d > 9 || acc > (i64.MAX_VALUE - d) / 10) return 0;
+    acc = acc * 10 + d;
+  }
+  integerOk = true;
+  return neg ? -acc : acc;
 }
 
 function decimalToF64(text: string): f64 {
@@ -340,12 +381,13 @@ export class ConfigReader {
     const v = this.member(key, required);
     if (v === null) return def;
     if (!v.isNumber()) { this.typeError(key, "integer", v); return def; }
-    if (!v.isInteger) { this.fail(this.keyPath(key), "expected integer, got " + v.text); return def; }
-    if (v.intValue < min || v.intValue > max) {
+    const n = integerOf(v.text);
+    if (!integerOk) { this.fail(this.keyPath(key), "expected integer, got " + v.text); return def; }
+    if (n < min || n > max) {
       this.fail(this.keyPath(key), "must be between " + i64s(min) + " and " + i64s(max) + ", got " + v.text);
       return def;
     }
-    return v.intValue;
+    return n;
   }
 
   /** A number member (def when absent and not required). */

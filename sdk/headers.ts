@@ -102,6 +102,12 @@ export class HeaderMap {
     setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
   }
 
+  /** add() with name and value already UTF-8 encoded (e.g. once at configure time): no
+   *  encoding or allocation per call. */
+  addBytes(name: ArrayBuffer, value: ArrayBuffer): void {
+    setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength));
+  }
+
   /** Sets `name` to exactly this value (adds it when absent). */
   replace(name: string, value: string): void {
     const k = String.UTF8.encode(name, false);

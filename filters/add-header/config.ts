@@ -3,22 +3,21 @@
 // Envoy lower-cases header names itself (context.cc addHeaderMapValue: LowerCaseString).
 import { ConfigReader } from "../../sdk";
 
+/** The header, encoded once as the UTF-8 bytes the ABI carries (no encoding per response). */
 export class AddHeaderConfig {
-  constructor(public name: string, public value: string) {}
+  constructor(public name: ArrayBuffer, public value: ArrayBuffer) {}
 }
 
-/** The parsed config, or null with `error` describing the first problem. */
-export class ParsedConfig {
-  constructor(public config: AddHeaderConfig | null, public error: string | null) {}
-}
+/** Why the last parseAddHeaderConfig returned null. */
+export let configError: string = "";
 
-export function parseAddHeaderConfig(text: string): ParsedConfig {
+/** The parsed config, or null with configError describing the first problem. */
+export function parseAddHeaderConfig(text: string): AddHeaderConfig | null {
   const r = ConfigReader.parse(text);
   const name = r.string("name", true, "");
   const value = r.string("value", true, "");
   if (r.finish() && name.length == 0) r.fail("name", "must not be empty");
   const err = r.error;
-  if (err !== null) return new ParsedConfig(null, err);
-  return new ParsedConfig(new AddHeaderConfig(name, value), null);
+  if (err !== null) { configError = err; return null; }
+  return new AddHeaderConfig(String.UTF8.encode(name), String.UTF8.encode(value));
 }
-

@@ -6,18 +6,18 @@ export * from "../../sdk/exports/http";
 import {
   FilterHeadersStatus, HttpContext, logError, registerRootContext, responseHeaders, RootContext,
 } from "../../sdk";
-import { AddHeaderConfig, parseAddHeaderConfig } from "./config";
+import { AddHeaderConfig, configError, parseAddHeaderConfig } from "./config";
 
 class AddHeaderRoot extends RootContext {
-  config: AddHeaderConfig = new AddHeaderConfig("", "");
+  config: AddHeaderConfig | null = null;
 
   onConfigure(size: usize): bool {
-    const parsed = parseAddHeaderConfig(this.pluginConfiguration());
-    if (parsed.config === null) {
-      logError("add-header: bad configuration: " + (parsed.error as string));
+    const c = parseAddHeaderConfig(this.pluginConfiguration());
+    if (c === null) {
+      logError("add-header: bad configuration: " + configError);
       return false;
     }
-    this.config = parsed.config as AddHeaderConfig;
+    this.config = c;
     return true;
   }
 
@@ -28,8 +28,9 @@ class AddHeaderRoot extends RootContext {
 
 class AddHeader extends HttpContext {
   onResponseHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const c = (this.root as AddHeaderRoot).config;
-    responseHeaders.add(c.name, c.value);
+    // The root made this context (newHttpContext above), so the cast needs no runtime check.
+    const c = changetype<AddHeaderRoot>(this.root).config;
+    if (c !== null) responseHeaders.addBytes(c.name, c.value);
     return FilterHeadersStatus.Continue;
   }
 }
