@@ -2,85 +2,68 @@
 // streams) from one counter (proxy-wasm-cpp-host WasmBase::allocContextId), so ids of live
 // contexts form a few dense windows: `id & mask` spreads them over the slots without hashing.
 //
-// Layout: one block of 4-byte slots from the TLSF heap (heap.alloc), open addressing with
-// linear probing and backward-shift deletion (no tombstones). A slot holds the context's
-// pointer with its kind in the two low bits (managed objects are 16-byte aligned,
-// std/assembly/rt/common.ts), 0 when empty; the key is the object's own contextId.
-//
-//   slot ─┬─ bits 31..4  context pointer
-//         └─ bits  1..0  ContextKind (Root 0, Http 1, Tcp 2)
-//
-// 4 to 11 bytes per live context (load kept between 3/8 and 3/4), where a Map<u32, BaseContext>
-// entry costs about 20 plus its buckets. The collector cannot see through tagged slots, so a
-// context is pinned (__pin: the `minimal` runtime marks pinned objects as roots, rt/tcms.ts)
-// while it is in the table, and unpinned when removed.
+// Layout: a StaticArray of context references (4 bytes a slot; the collector traces it like any
+// array, so the table keeps its contexts alive), open addressing with linear probing and
+// backward-shift deletion (no tombstones); null is an empty slot and the key is the context's
+// own contextId. 4 to 11 bytes per live context (load kept between 3/8 and 3/4), where a
+// Map<u32, BaseContext> entry costs about 20 plus its buckets.
 import { BaseContext } from "./context";
 
-/** What a context is (kept in the table, not in every context object). */
-export const enum ContextKind { Root = 0, Http = 1, Tcp = 2 }
-
 const MIN_SLOTS: u32 = 16;
-const KIND_MASK: usize = 3;
 
-let slots: usize = heap.alloc(<usize>MIN_SLOTS << 2);
-memory.fill(slots, 0, <usize>MIN_SLOTS << 2);
+let slots = new StaticArray<BaseContext | null>(<i32>MIN_SLOTS);
 let mask: u32 = MIN_SLOTS - 1;
 let count: i32 = 0;
 
-@inline function slotAt(i: u32): usize { return slots + (<usize>i << 2); }
-@inline function idOf(tagged: usize): u32 { return changetype<BaseContext>(tagged & ~KIND_MASK).contextId; }
+@inline function slotAt(i: u32): usize { return changetype<usize>(slots) + (<usize>i << 2); }
+@inline function idOf(c: usize): u32 { return changetype<BaseContext>(c).contextId; }
 
-/** The tagged slot value for `id` (pointer | kind), 0 when absent. */
-export function findTagged(id: u32): usize {
+/** The context with this id, or 0 when absent (as a pointer: no null check on the hot path). */
+export function find(id: u32): usize {
   let i = id & mask;
   while (true) {
-    const t = <usize>load<u32>(slotAt(i));
-    if (t == 0 || idOf(t) == id) return t;
+    const c = <usize>load<u32>(slotAt(i));
+    if (c == 0 || idOf(c) == id) return c;
     i = (i + 1) & mask;
   }
 }
-
-@inline export function contextOf(tagged: usize): BaseContext { return changetype<BaseContext>(tagged & ~KIND_MASK); }
-@inline export function kindOf(tagged: usize): ContextKind { return <ContextKind>(tagged & KIND_MASK); }
 
 /** Number of contexts in the table. */
 export function tableSize(): i32 { return count; }
 
 /** Adds a context whose id is not in the table. */
-export function insert(c: BaseContext, kind: ContextKind): void {
+export function insert(c: BaseContext): void {
   if (<u32>(count + 1) * 4 > (mask + 1) * 3) resize((mask + 1) << 1);
-  __pin(changetype<usize>(c));
-  place(changetype<usize>(c) | <usize>kind);
+  place(changetype<usize>(c));
   count++;
 }
 
-function place(tagged: usize): void {
-  let i = idOf(tagged) & mask;
+function place(c: usize): void {
+  let i = idOf(c) & mask;
   while (load<u32>(slotAt(i)) != 0) i = (i + 1) & mask;
-  store<u32>(slotAt(i), <u32>tagged);
+  store<u32>(slotAt(i), <u32>c);
 }
 
 /** Removes context `id` (no-op when absent). */
 export function remove(id: u32): void {
   let i = id & mask;
   while (true) {
-    const t = <usize>load<u32>(slotAt(i));
-    if (t == 0) return;
-    if (idOf(t) == id) break;
+    const c = <usize>load<u32>(slotAt(i));
+    if (c == 0) return;
+    if (idOf(c) == id) break;
     i = (i + 1) & mask;
   }
-  __unpin(<usize>load<u32>(slotAt(i)) & ~KIND_MASK);
   // Backward shift: move later entries of the probe run into the hole when their home slot
   // does not lie cyclically in (hole, j].
   let hole = i;
   let j = i;
   while (true) {
     j = (j + 1) & mask;
-    const t = <usize>load<u32>(slotAt(j));
-    if (t == 0) break;
-    const home = idOf(t) & mask;
+    const c = <usize>load<u32>(slotAt(j));
+    if (c == 0) break;
+    const home = idOf(c) & mask;
     if (((j - home) & mask) >= ((j - hole) & mask)) {
-      store<u32>(slotAt(hole), <u32>t);
+      store<u32>(slotAt(hole), <u32>c);
       hole = j;
     }
   }
@@ -89,15 +72,15 @@ export function remove(id: u32): void {
   if (mask + 1 > MIN_SLOTS && <u32>count * 8 < mask + 1) resize((mask + 1) >> 1);
 }
 
+// The old array becomes garbage, reclaimed at the next collection (gc.ts collects at once when
+// memory grew).
 function resize(n: u32): void {
-  const old = slots;
+  const old = changetype<usize>(slots);
   const oldN = mask + 1;
-  slots = heap.alloc(<usize>n << 2);
-  memory.fill(slots, 0, <usize>n << 2);
+  slots = new StaticArray<BaseContext | null>(<i32>n);
   mask = n - 1;
   for (let i: u32 = 0; i < oldN; i++) {
-    const t = <usize>load<u32>(old + (<usize>i << 2));
-    if (t != 0) place(t);
+    const c = <usize>load<u32>(old + (<usize>i << 2));
+    if (c != 0) place(c);
   }
-  heap.free(old);
 }

@@ -13,8 +13,8 @@ import { HttpCallHandler, makeHttpCall } from "./http-call";
 import { pluginConfiguration as pluginConfigurationBuffer, vmConfiguration as vmConfigurationBuffer } from "./buffers";
 import { setTickPeriod as setTickPeriodRaw } from "./timers";
 
-// A context object holds only its id (and a stream its root): the dispatcher keeps each
-// context's kind in its table slot (context-table.ts), so a stream costs no bytes for it.
+// A context object holds only its id (and a stream its root): the dispatcher tells the kinds
+// apart by class (instanceof), so a stream costs no bytes for it.
 export abstract class BaseContext {
   constructor(readonly contextId: u32) {}
 

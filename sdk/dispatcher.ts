@@ -4,7 +4,7 @@
 // exit (see gc.ts).
 import { CalloutEvent, calloutEvent, calloutsOfDeleted } from "./callouts";
 import { BaseContext, HttpContext, RootContext, RootContextFactory, TcpContext } from "./context";
-import { ContextKind, contextOf, findTagged, insert, kindOf, remove, tableSize } from "./context-table";
+import { find, insert, remove, tableSize } from "./context-table";
 import { PeerType } from "./enums";
 import { u32s } from "./fmt";
 import { enter, leave, noteDelete, noteLiveContexts } from "./gc";
@@ -45,28 +45,28 @@ class UnknownRootContext extends RootContext {
 }
 
 // Envoy calls one stream several times in a row (headers, body chunks, done, log, delete), so
-// the last context found is remembered: one comparison instead of a table probe.
+// the last context found is remembered: one comparison instead of a table probe. A context's
+// kind is its class (instanceof reads the object's runtime type id): no field for it.
 let lastId: u32 = 0;
-let lastTagged: usize = 0;
+let lastContext: usize = 0;
 
-/** The context's table slot (pointer | kind), 0 when unknown. */
+/** The context with this id as a pointer, 0 when unknown. */
 function lookup(id: u32): usize {
-  if (id == lastId && lastTagged != 0) return lastTagged;
-  const t = findTagged(id);
-  if (t != 0) { lastId = id; lastTagged = t; }
-  return t;
+  if (id == lastId && lastContext != 0) return lastContext;
+  const c = find(id);
+  if (c != 0) { lastId = id; lastContext = c; }
+  return c;
 }
 
 /** The context with this id (null when unknown). Valid anywhere. */
 export function getContext(id: u32): BaseContext | null {
-  const t = lookup(id);
-  return t == 0 ? null : contextOf(t);
+  return changetype<BaseContext | null>(lookup(id));
 }
 
 /** The root context with this id (null when unknown or not a root). */
 export function getRootContext(id: u32): RootContext | null {
-  const t = lookup(id);
-  return t != 0 && kindOf(t) == ContextKind.Root ? changetype<RootContext>(contextOf(t)) : null;
+  const c = changetype<BaseContext | null>(lookup(id));
+  return c instanceof RootContext ? changetype<RootContext>(c) : null;
 }
 
 /** Number of live contexts of all kinds (tests, leak checks). */
@@ -74,9 +74,9 @@ export function liveContexts(): i32 {
   return tableSize();
 }
 
-function add(c: BaseContext, kind: ContextKind): void {
-  insert(c, kind);
-  lastTagged = 0;
+function add(c: BaseContext): void {
+  insert(c);
+  lastContext = 0;
   noteLiveContexts(tableSize());
 }
 
@@ -102,7 +102,7 @@ function createRoot(id: u32): void {
   }
   if (root === null) root = new UnknownRootContext(id);
   root.rootId = name;
-  add(root, ContextKind.Root);
+  add(root);
 }
 
 function createStream(id: u32, parentId: u32): void {
@@ -112,9 +112,9 @@ function createStream(id: u32, parentId: u32): void {
     return;
   }
   const h = root.newHttpContext(id);
-  if (h !== null) { add(h, ContextKind.Http); return; }
+  if (h !== null) { add(h); return; }
   const t = root.newTcpContext(id);
-  if (t !== null) { add(t, ContextKind.Tcp); return; }
+  if (t !== null) { add(t); return; }
   logError("root_id \"" + root.rootId + "\": newHttpContext and newTcpContext both returned null");
 }
 
@@ -129,10 +129,10 @@ export const enum RootOp { VmStart, ValidateConfiguration, Configure, Tick, Queu
 export function onRoot(op: RootOp, id: u32, a: u32, b: u32): u32 {
   enter();
   if (op <= RootOp.Tick) refreshLogLevel();   // vm start, validate, configure, tick
-  const t = lookup(id);
+  const t = changetype<BaseContext | null>(lookup(id));
   let r: u32 = op == RootOp.Configure ? 0 : op <= RootOp.ValidateConfiguration ? 1 : 0;
-  if (t != 0 && kindOf(t) == ContextKind.Root) {
-    const c = changetype<RootContext>(contextOf(t));
+  if (t instanceof RootContext) {
+    const c = changetype<RootContext>(t);
     switch (op) {
       case RootOp.VmStart: r = c.onVmStart(a) ? 1 : 0; break;
       case RootOp.ValidateConfiguration: r = c.onValidateConfiguration(a) ? 1 : 0; break;
@@ -151,10 +151,10 @@ export const enum HttpOp { RequestHeaders, RequestBody, RequestTrailers, Respons
 
 export function onHttp(op: HttpOp, id: u32, a: u32, b: u32): u32 {
   enter();
-  const t = lookup(id);
+  const t = changetype<BaseContext | null>(lookup(id));
   let r: u32 = 0;
-  if (t != 0 && kindOf(t) == ContextKind.Http) {
-    const c = changetype<HttpContext>(contextOf(t));
+  if (t instanceof HttpContext) {
+    const c = changetype<HttpContext>(t);
     const eos = b != 0;
     switch (op) {
       case HttpOp.RequestHeaders: r = c.onRequestHeaders(a, eos); break;
@@ -174,11 +174,10 @@ export const enum TcpOp { NewConnection, DownstreamData, UpstreamData, Downstrea
 
 export function onTcp(op: TcpOp, id: u32, a: u32, b: u32): u32 {
   enter();
-  const t = lookup(id);
+  const t = changetype<BaseContext | null>(lookup(id));
   let r: u32 = 0;
-  if (t != 0) {
-    const k = kindOf(t);
-    const c = k == ContextKind.Tcp ? changetype<TcpContext>(contextOf(t)) : contextOf(t).tcpView();
+  if (t !== null) {
+    const c = t instanceof TcpContext ? changetype<TcpContext>(t) : t.tcpView();
     if (c !== null) {
       const eos = b != 0;
       switch (op) {
@@ -199,29 +198,29 @@ export const enum EndOp { Log, Done, Delete }
 
 export function onEnd(op: EndOp, id: u32): u32 {
   enter();
-  const t = lookup(id);
+  const t = changetype<BaseContext | null>(lookup(id));
   let r: u32 = op == EndOp.Done ? 1 : 0;
-  if (t != 0) r = end(contextOf(t), kindOf(t), op, id);
+  if (t !== null) r = end(t, op, id);
   leave();
   return r;
 }
 
-function end(c: BaseContext, k: ContextKind, op: EndOp, id: u32): u32 {
+function end(c: BaseContext, op: EndOp, id: u32): u32 {
   if (op == EndOp.Log) {
-    if (k == ContextKind.Http) changetype<HttpContext>(c).onLog();
-    else if (k == ContextKind.Tcp) changetype<TcpContext>(c).onLog();
+    if (c instanceof HttpContext) changetype<HttpContext>(c).onLog();
+    else if (c instanceof TcpContext) changetype<TcpContext>(c).onLog();
     return 0;
   }
   if (op == EndOp.Done) {
-    if (k == ContextKind.Http) return changetype<HttpContext>(c).onDone() ? 1 : 0;
-    if (k == ContextKind.Tcp) return changetype<TcpContext>(c).onDone() ? 1 : 0;
+    if (c instanceof HttpContext) return changetype<HttpContext>(c).onDone() ? 1 : 0;
+    if (c instanceof TcpContext) return changetype<TcpContext>(c).onDone() ? 1 : 0;
     return changetype<RootContext>(c).onDone() ? 1 : 0;
   }
-  if (k == ContextKind.Http) changetype<HttpContext>(c).onDelete();
-  else if (k == ContextKind.Tcp) changetype<TcpContext>(c).onDelete();
+  if (c instanceof HttpContext) changetype<HttpContext>(c).onDelete();
+  else if (c instanceof TcpContext) changetype<TcpContext>(c).onDelete();
   else changetype<RootContext>(c).onDelete();
   remove(id);
-  if (lastId == id) lastTagged = 0;
+  if (lastId == id) lastContext = 0;
   noteLiveContexts(tableSize());
   calloutsOfDeleted(c);
   noteDelete();
