@@ -108,12 +108,16 @@ function parseListener(l: YamlObject): ListenerConfig {
   const filters = chain.objList("filters").map(parseNetworkFilter);
   chain.ignore("name");
   chain.done();
+  const backlog = l.wrapped("tcp_backlog_size");
+  if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1 && backlog <= 0xffffffff)) {
+    throw new ConfigError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
+  }
   l.done();
   const terminal = filters.findIndex((f) => f.kind !== "wasm");
   if (terminal !== filters.length - 1) {
     throw new ConfigError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
   }
-  return { name, address, filters };
+  return { name, address, filters, ...(backlog !== undefined ? { backlog } : {}) };
 }
 
 function typedConfig(f: YamlObject, expected: string): YamlObject {

@@ -62,7 +62,11 @@ export type NetworkFilterConfig =
   | { kind: "hcm"; hcm: HcmConfig }
   | { kind: "tcp_proxy"; tcp: TcpProxyConfig };
 
-export interface ListenerConfig { name: string; address: SocketAddress; filters: NetworkFilterConfig[] }
+export interface ListenerConfig {
+  name: string; address: SocketAddress; filters: NetworkFilterConfig[];
+  /** tcp_backlog_size; undefined: Envoy's default, net.core.somaxconn on Linux (128 elsewhere) */
+  backlog?: number;
+}
 
 export interface HealthCheckConfig {
   timeoutMs: number; intervalMs: number; noTrafficIntervalMs: number; unhealthyThreshold: number; healthyThreshold: number;

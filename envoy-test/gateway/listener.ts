@@ -3,6 +3,7 @@
 // (Wasm network filters see the raw bytes first, in config order, then the terminal filter; writes
 // toward the client pass them in reverse: source/common/network/filter_manager_impl.cc onRead/onWrite)
 // and keeps Envoy's listener stats (listener.<address>_<port>.downstream_cx_*, per worker too).
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import { FilterStatus, PeerType } from "../host/index.ts";
 import type { PropertyValue, TcpConnection } from "../host/index.ts";
@@ -13,6 +14,16 @@ import { RouteTable } from "./route-table.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
 let connectionIds = 0;
+
+/**
+ * Envoy's listen queue when the listener sets no tcp_backlog_size: net.core.somaxconn on Linux,
+ * 128 elsewhere (envoy/common/platform.h ENVOY_TCP_BACKLOG_SIZE; listener.proto tcp_backlog_size).
+ * Node's own default (511) overflows when a burst of upgrades meets a busy event loop: the
+ * connections beyond it wait for the client's SYN retransmission, 1 s and then 3 s later.
+ */
+export function defaultBacklog(): number {
+  try { return Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8").trim()) || 128; } catch { return 128; }
+}
 const EMPTY = new Uint8Array(0);
 const concat = (a: Uint8Array | null, b: Uint8Array): Uint8Array => (a && a.length ? Buffer.concat([a, b]) : b);
 
@@ -33,7 +44,7 @@ export class Listener {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: NodeJS.ErrnoException) => reject(new Error(`listener ${this.config.name}: cannot listen on ${this.config.address.address}:${this.config.address.port}: ${e.message}`)));
-      server.listen(this.config.address.port, this.config.address.address, () => resolve());
+      server.listen(this.config.address.port, this.config.address.address, this.config.backlog ?? defaultBacklog(), () => resolve());
     });
     const a = this.address();
     this.statPrefix = `listener.${a.address}_${a.port}.`;

@@ -124,3 +124,17 @@ test("a configuration of a type other than StringValue is refused with its path"
     message: 'bootstrap.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.config.configuration.@type: configuration type "type.googleapis.com/google.protobuf.Struct" is not supported by the local gateway; it runs in Envoy (use type.googleapis.com/google.protobuf.StringValue)',
   });
 });
+
+test("a listener's tcp_backlog_size is its listen queue; without it the gateway uses Envoy's default (somaxconn on Linux)", () => {
+  const doc = yaml("minimal.yaml");
+  const listeners = (doc.static_resources as { listeners: Record<string, unknown>[] }).listeners;
+  assert.equal(parseBootstrap(doc).listeners[0].backlog, undefined);
+  listeners[0].tcp_backlog_size = 2048;
+  assert.equal(parseBootstrap(doc).listeners[0].backlog, 2048);
+  listeners[0].tcp_backlog_size = { value: 64 };
+  assert.equal(parseBootstrap(doc).listeners[0].backlog, 64);
+  listeners[0].tcp_backlog_size = 0;
+  assert.throws(() => parseBootstrap(doc), {
+    message: "bootstrap.static_resources.listeners[0].tcp_backlog_size: expected an integer from 1 to 4294967295 (listen queue length), got 0",
+  });
+});
