@@ -53,6 +53,7 @@ export class ActiveStream implements ChainSink {
   private finished = false;
   private closeAfter = false;
   private idleTimer: NodeJS.Timeout | null = null;
+  private idleArmedMs = -1;
   private idleTimeoutMs: number;
   private routeTimer: NodeJS.Timeout | null = null;
   private upstreamEnded = false;
@@ -248,7 +249,7 @@ export class ActiveStream implements ChainSink {
       }
       headers.push(["x-envoy-upstream-service-time", String(Date.now() - this.startedAt)]);
       const eos = this.resFraming.kind === "none";
-      this.chain.encodeHeaders(headers, eos);
+      this.chain.encodeUpstreamHeaders(headers, eos);
       if (eos) this.onUpstreamResponseComplete();
       if (rest.length) this.onUpstreamData(rest);
       return;
@@ -430,9 +431,15 @@ export class ActiveStream implements ChainSink {
 
   /** stream_idle_timeout / route idle_timeout: 408 before the response, reset after (conn_manager_impl.cc onIdleTimeout). */
   private armIdle(): void {
+    if (this.finished) return;
+    // Every byte either way restarts the timer (conn_manager_impl.cc resetIdleTimer): refresh() the
+    // armed timer rather than allocate a new one per chunk. A changed timeout (route idle_timeout)
+    // needs a new timer.
+    if (this.idleTimer && this.idleArmedMs === this.idleTimeoutMs) { this.idleTimer.refresh(); return; }
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    if (this.idleTimeoutMs <= 0 || this.finished) return;
+    this.idleArmedMs = this.idleTimeoutMs;
+    if (this.idleTimeoutMs <= 0) return;
     this.idleTimer = setTimeout(() => {
       if (this.finished) return;
       this.owner.stat("downstream_rq_idle_timeout").inc();
@@ -440,6 +447,7 @@ export class ActiveStream implements ChainSink {
       else this.reset();
     }, this.idleTimeoutMs);
   }
+
 }
 
 function newRequestId(): string {

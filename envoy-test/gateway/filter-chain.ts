@@ -165,13 +165,35 @@ export class FilterChain {
     if (!this.stopped) this.sink.onResponseData(d, eos);
   }
 
-  /** Local replies from the gateway (404, 503, ...) pass the encoder filters like any response. */
+  /**
+   * A local reply (the gateway's own, or a filter's proxy_send_local_response). As Envoy's
+   * FilterManager::sendLocalReply: while no response headers have entered the encoder filters it
+   * passes every encoder filter like any response (sendLocalReplyViaFilterChain, the sender
+   * included); once upstream response headers are in the chain (paused in a filter, or a filter
+   * replying from its own response callback) it goes straight to the client
+   * (sendDirectLocalReply), so no filter sees a second set of response headers.
+   */
   encodeLocalReply(headers: HeaderList, body: Uint8Array): void {
+    if (this.resHeadersEntered) {
+      this.stopped = true;
+      this.sink.onResponseHeaders(headers, body.length === 0);
+      if (body.length) this.sink.onResponseData(body, true);
+      return;
+    }
     this.stopped = false; // the encoder path runs even after a decoder filter stopped the request
     this.resHeadersDone = false;
     this.queuedRes = [];
     this.encodeHeaders(headers, body.length === 0);
     if (body.length) this.encodeData(body, true);
+  }
+
+  /** Upstream response headers entered the encoder filters (Envoy: responseHeaders() is set). */
+  private resHeadersEntered = false;
+
+  /** The upstream response's headers, into the encoder filters (last configured filter first). */
+  encodeUpstreamHeaders(headers: HeaderList, eos: boolean): void {
+    this.resHeadersEntered = true;
+    this.encodeHeaders(headers, eos);
   }
 
   private onContinue(index: number, type: StreamType): void {

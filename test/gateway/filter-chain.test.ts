@@ -94,6 +94,28 @@ test("a local reply stops the decoder chain; the gateway's reply then passes eve
   assert.deepEqual(log.slice(3), ["c:resH", "b:resH", "a:resH", "client:404"]);
 });
 
+test("a local reply from a filter's response-headers callback goes straight to the client; no filter sees response headers twice", () => {
+  const { c, log } = chain({
+    a: {},
+    b: { onResponseHeaders: (s) => { s.localResponse = { status: 500, details: "bad_upstream", body: Buffer.from("no"), headers: [], grpcStatus: -1 }; return FilterHeadersStatus.StopIteration; } },
+    c: {},
+  });
+  c.decodeHeaders(REQ, true);
+  c.encodeUpstreamHeaders([[":status", "200"]], false);
+  assert.deepEqual(log.slice(4), ["c:resH", "b:resH", "local:500"]);
+  c.encodeLocalReply([[":status", "500"]], Buffer.from("no"));
+  assert.deepEqual(log.slice(7), ["client:500", "client:data"]);
+});
+
+test("a local reply while a filter holds the upstream response headers bypasses the encoder filters", () => {
+  const { c, log } = chain({ a: {}, b: { onResponseHeaders: () => FilterHeadersStatus.StopIteration } });
+  c.decodeHeaders(REQ, true);
+  c.encodeUpstreamHeaders([[":status", "200"]], false);
+  assert.deepEqual(log.slice(3), ["b:resH"]);
+  c.encodeLocalReply([[":status", "504"]], Buffer.from("upstream request timeout"));
+  assert.deepEqual(log.slice(4), ["client:504", "client:data"]);
+});
+
 test("proxy_close_stream outside a callback (a tick) resets the stream; complete() runs once per filter", () => {
   const { c, log, streams } = chain({ a: {}, b: {} });
   c.decodeHeaders(REQ, false);

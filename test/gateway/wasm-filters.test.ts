@@ -7,6 +7,7 @@ import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { bootstrap, Client, hcm, HTTP_WASM_TYPE, openClient, rawExchange, serviceRoutes, staticCluster } from "./support.ts";
 
 const WASM = "build/add-header.wasm";
+const ROUTER_WASM = "build/ws-router.wasm";
 const addHeader = {
   name: "envoy.filters.http.wasm",
   typed_config: {
@@ -74,5 +75,49 @@ describe("wasm HTTP filters inside the gateway (add-header)", () => {
       startGateway({ config: bootstrap([hcm(serviceRoutes(["messages"]), {}, [bad])], [staticCluster("messages", backends.endpoints("messages"))]) }),
       /^Error: bootstrap\.static_resources\.listeners\[0\]\.filter_chains\[0\]\.filters\[0\]\.typed_config\.http_filters\[0\]\.typed_config\.config: wasm filter add_header \(build\/no-such-filter\.wasm\) failed to load: /,
     );
+  });
+});
+
+describe("a wasm filter's local reply inside the gateway (ws-router answers a plain GET with 404)", () => {
+  let before_: Gateway; let after_: Gateway;
+  const wsRouter = {
+    name: "envoy.filters.http.wasm",
+    typed_config: {
+      "@type": HTTP_WASM_TYPE,
+      config: {
+        name: "ws_router", root_id: "ws_router",
+        vm_config: { vm_id: "router", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: ROUTER_WASM } } },
+        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue",
+          value: JSON.stringify({ services: [{ name: "messages", cluster: "messages" }], routes: [{ prefix: "/messages", service: "messages" }] }) },
+      },
+    },
+  };
+  const start = (httpFilters: unknown[]) => startGateway({
+    // Port 1: nothing listens; no request in these tests may reach the cluster.
+    config: bootstrap([hcm([{ match: { prefix: "/" }, route: { cluster_header: "x-wss-cluster" } }], {}, httpFilters)],
+      [staticCluster("messages", [{ address: "127.0.0.1", port: 1 }])]),
+  });
+  const get = (g: Gateway) => rawExchange(g.listenerAddress("ingress").port, "GET /messages HTTP/1.1\r\nhost: gw\r\nconnection: close\r\n\r\n");
+
+  before(async () => {
+    if (!existsSync(WASM)) await buildFilters(["add-header"]);
+    if (!existsSync(ROUTER_WASM)) await buildFilters(["ws-router"]);
+    before_ = await start([addHeader, wsRouter]);
+    after_ = await start([wsRouter, addHeader]);
+  });
+  after(async () => { await before_?.close(); await after_?.close(); });
+
+  test("a filter configured before the one that replied runs on_response_headers on the reply (add-header's header is there)", async () => {
+    const raw = await get(before_);
+    assert.match(raw, /^HTTP\/1\.1 404 Not Found\r\n/);
+    assert.match(raw, /\r\nx-powered-by: proxy-wasm-as\r\n/);
+    const [head, body] = raw.split("\r\n\r\n");
+    assert.equal(Number(/\r\ncontent-length: (\d+)\r\n/.exec(head)?.[1]), Buffer.byteLength(body));
+  });
+
+  test("a filter after the one that replied never saw the request, so its VM is not called on the reply (Envoy Context::encodeHeaders)", async () => {
+    const raw = await get(after_);
+    assert.match(raw, /^HTTP\/1\.1 404 Not Found\r\n/);
+    assert.doesNotMatch(raw, /x-powered-by/);
   });
 });
