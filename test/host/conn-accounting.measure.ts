@@ -4,11 +4,12 @@
 // 3) cost of a 1 KiB body chunk with frame counting vs a no-op body callback in the same host.
 import { Host, ManualClock, type Plugin, type HttpStream } from "../../envoy-test/host/index.ts";
 import { ensureBuilt, VM_ID, upgrade, SWITCHING, CLIENT_HELLO, SERVER_HELLO } from "./conn-accounting-fixture.ts";
+import { buildFixture } from "./sdk-fixture.ts";
 
 const CONFIG = JSON.stringify({ services: [{ name: "apps" }] });
 
-async function load(): Promise<{ host: Host; plugin: Plugin }> {
-  const wasm = await ensureBuilt();
+async function load(wasmPath?: string): Promise<{ host: Host; plugin: Plugin }> {
+  const wasm = wasmPath ?? await ensureBuilt();
   const host = new Host({ clock: new ManualClock() });
   const plugin = await host.loadPlugin({ wasm, rootId: "conn_accounting", vmId: VM_ID, configuration: CONFIG, workers: 1 });
   return { host, plugin };
@@ -23,8 +24,12 @@ function openUpgraded(plugin: Plugin): HttpStream {
 
 // 1) Memory per held websocket. TLSF grows linear memory by doubling, so the bytes per stream
 // are read between two growth events: added bytes / streams opened until the next growth.
-async function perWebsocket(): Promise<void> {
-  const { plugin } = await load();
+// Twice: with a collection at every callback exit (the state a websocket keeps: its object and
+// its slot in the SDK's context table), then with the SDK's default schedule (that plus the
+// garbage of the up to 4 x live callbacks between collections, see sdk/gc.ts).
+async function perWebsocket(label: string, wasmPath?: string): Promise<void> {
+  console.log(label);
+  const { plugin } = await load(wasmPath);
   const held: HttpStream[] = [];
   for (let i = 0; i < 1000; i++) held.push(openUpgraded(plugin));          // warm-up
   const mem = () => plugin.workers[0].memoryBytes().length;
@@ -38,7 +43,7 @@ async function perWebsocket(): Promise<void> {
   for (let i = 2; i < growths.length; i++) {
     const added = growths[i - 1].bytes - growths[i - 2].bytes;   // memory added at growth i-1 ...
     const streams = growths[i].n - growths[i - 1].n;            // ... filled by these streams
-    console.log(`memory per held websocket: ${(added / streams).toFixed(1)} B ` +
+    console.log(`  memory per held websocket: ${(added / streams).toFixed(1)} B ` +
       `(${added} B added at ${growths[i - 1].n} streams, filled by the next ${streams})`);
   }
   for (const s of held) s.complete();
@@ -103,6 +108,8 @@ async function chunkCost(): Promise<void> {
   counting.complete();
 }
 
-await perWebsocket();
+await perWebsocket("state only (collection at every callback exit):",
+  await buildFixture("test/fixtures/conn-accounting/collect-every-exit.ts", "conn-accounting"));
+await perWebsocket("default collection schedule:");
 await lifecycles(Number(process.argv[2] ?? 100_000));
 await chunkCost();
