@@ -21,6 +21,12 @@ export function freeBytes(ptr: usize): void {
   freeHost(ptr);
 }
 
+/** Length of the bytes the last getRawPtr returned. */
+let rawLen: usize = 0;
+
+/** The length of the bytes the last Buffer.getRawPtr call returned (0 when it returned 0). */
+export function rawLength(): usize { return rawLen; }
+
 /** Largest value representable as the ABI's u32 length ("to the end" for get). */
 const ALL: usize = <usize>u32.MAX_VALUE;
 
@@ -60,6 +66,20 @@ export class Buffer {
     const ptr = <usize>load<u32>(RET_PTR);
     if (r != WasmResult.Ok) { freeHost(ptr); return null; }
     return new RawBytes(ptr, <usize>load<u32>(RET_SIZE));
+  }
+
+  /** Unsafe, zero-copy and allocation-free (for per-chunk paths): a pointer to the
+   *  host-allocated bytes [start, start+length) (clipped), their length in rawLength(); 0 when
+   *  the buffer is absent (lastResult() says why) or the range is empty. The caller must call
+   *  freeBytes(ptr) when done (0 is ignored). Valid where get() is. */
+  getRawPtr(start: usize, length: usize): usize {
+    clearReturn();
+    const r = proxy_get_buffer_bytes(<u32>this.type, <u32>start, <u32>min(length, ALL), RET_PTR, RET_SIZE);
+    setLastResult(r);
+    const ptr = <usize>load<u32>(RET_PTR);
+    if (r != WasmResult.Ok) { freeHost(ptr); rawLen = 0; return 0; }
+    rawLen = <usize>load<u32>(RET_SIZE);
+    return ptr;
   }
 
   /** The whole buffer as UTF-8 text ("" when absent or empty). */

@@ -19,3 +19,4 @@ export { GrpcCallHandler, GrpcStreamHandler, grpcSend, grpcClose, grpcCancel } f
 export { lastResult, resultName } from "./status";
 export { setCollectSchedule, collectionCount } from "./gc";
 export * from "./config";
+export { mix64 } from "./hash";

@@ -5,7 +5,7 @@
 // reader per VM and back. Two reader objects per stream would cost their state plus two object
 // headers and two pointers, about 2 x 64 bytes in the TLSF heap; inline they cost 64.
 import { FrameReader } from "../../sdk/websocket";
-import { Buffer, freeBytes } from "../../sdk";
+import { Buffer, freeBytes, rawLength } from "../../sdk";
 
 // @ts-ignore: compile-time constant (AssemblyScript builtin)
 export const READER_BYTES: usize = offsetof<FrameReader>();
@@ -43,10 +43,10 @@ export function countChunk(state: usize, buf: Buffer, size: usize): i32 {
     const skip = <usize>pending;
     if (skip > 0) n = r.scan(0, skip);  // the rest of the current payload completes its frame
     if (n >= 0) {
-      const raw = buf.getRaw(skip, size - skip);
-      if (raw != null) {
-        const m = r.scan(raw.ptr, raw.len);
-        freeBytes(raw.ptr);
+      const ptr = buf.getRawPtr(skip, size - skip);   // no allocation per chunk
+      if (ptr != 0) {
+        const m = r.scan(ptr, rawLength());
+        freeBytes(ptr);
         n = m < 0 ? -1 : n + m;
       }
     }

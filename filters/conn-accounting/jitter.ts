@@ -2,17 +2,12 @@
 // storm) come back spread over a window instead of together.
 //
 // seconds = base - spread + (mix(seed) mod (2 * spread + 1)), never below 1.
-// mix is splitmix64's finaliser (Steele, Lea, Flood: "Fast splittable pseudorandom number
+// mix is SplitMix64's output function (sdk/hash.ts; Steele, Lea, Flood: "Fast splittable pseudorandom number
 // generators", 2014): every seed bit flips about half the output bits, so consecutive seeds
 // (context ids, nanosecond clocks) land far apart.
-
-@inline
-export function mix64(x: u64): u64 {
-  x += 0x9e3779b97f4a7c15;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-  return x ^ (x >> 31);
-}
+import { mix64 } from "../../sdk/hash";
+// Re-exported for the specs that check the spread.
+export { mix64 };
 
 /** Retry-After seconds in [max(1, base - spread), base + spread]. */
 export function retryAfterSeconds(baseS: u32, spreadS: u32, seed: u64): u32 {

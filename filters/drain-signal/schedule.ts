@@ -1,16 +1,9 @@
 // Where in the drain window one connection is signalled. Each stream derives its own moment from
 // a hash of its connection id, so the signals spread uniformly over the window without any
 // central list shared between worker VMs (Envoy gives each worker its own VM and memory).
-
-/** SplitMix64's finalizer: consecutive ids (Envoy numbers connections 0, 1, 2, ...) map to
- *  well-spread 64-bit values. */
-@inline
-export function mix64(x: u64): u64 {
-  x += 0x9e3779b97f4a7c15;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111eb;
-  return x ^ (x >> 31);
-}
+import { mix64 } from "../../sdk/hash";
+// Re-exported for the specs that check the spread.
+export { mix64 };
 
 /** Longest window the schedule supports (config and control requests are checked against it). */
 export const MAX_WINDOW_MS: u64 = 0xffffffff;

@@ -3,7 +3,7 @@
 // docs arch_overview/http/upgrades, ENVOY-NOTES.md) and receives the signal at its moment.
 import {
   HttpContext, FilterHeadersStatus, FilterDataStatus, requestHeaders, responseHeaders, responseBody,
-  freeBytes, getProperty,
+  freeBytes, getProperty, rawLength,
 } from "../../sdk";
 import { currentMs } from "./clock";
 import { isControlPath } from "./control";
@@ -76,10 +76,10 @@ export class DrainStream extends HttpContext {
     const signal = this.signal!;
     let inj: Injection;
     if (watcher.needsBytes(bodySize)) {
-      const raw = responseBody.getRaw(0, bodySize);
-      if (raw == null) return FilterDataStatus.Continue;
-      inj = watcher.onChunk(raw.ptr, raw.len, endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
-      freeBytes(raw.ptr);
+      const ptr = responseBody.getRawPtr(0, bodySize);   // no allocation per chunk
+      if (ptr == 0) return FilterDataStatus.Continue;
+      inj = watcher.onChunk(ptr, rawLength(), endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
+      freeBytes(ptr);
     } else {
       inj = watcher.onChunk(0, bodySize, endOfStream, now, this.connectionId, drain, signal.frame, signal.isClose, root.closeFrame);
     }

@@ -68,6 +68,19 @@ describe("headers and bodies", () => {
     assert.equal(new TextDecoder().decode(s.responseBody), "replaced");
   });
 
+  test("getRawPtr hands over the requested byte range of a body chunk, clipped, with its length", async () => {
+    const host = new Host({ clock: new ManualClock() });
+    const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 1 });
+    const s = p.createHttpStream();
+    s.callOnRequestHeaders(get("/raw"));
+    s.callOnRequestBody(new TextEncoder().encode("abcdef"), false);
+    assert.equal(new TextDecoder().decode(s.requestBody), "bcd");
+    const t = p.createHttpStream();
+    t.callOnRequestHeaders(get("/raw"));
+    t.callOnRequestBody(new TextEncoder().encode("ab"), false);
+    assert.equal(new TextDecoder().decode(t.requestBody), "b");
+  });
+
   test("a local reply carries status, details, body and headers", async () => {
     const host = new Host({ clock: new ManualClock() });
     const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 1 });
