@@ -32,36 +32,56 @@ export function text(b: Uint8Array): string {
   return decoder.decode(b);
 }
 
-/** UTF-8 byte length of a string without allocating (ASCII fast path). */
+/** UTF-8 byte length of a string without allocating (ASCII fast path); lone surrogates count as
+ *  U+FFFD (3 bytes), as TextEncoder writes them. */
 export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  let bytes = n;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) { n += 4; i++; }
-    else n += 3;
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) { bytes += 2; i++; }
+    else bytes += 2;
   }
-  return n;
+  return bytes;
 }
 
 export function pairsSize(pairs: HeaderList): number {
   let size = 4;
-  for (const [k, v] of pairs) size += 8 + utf8Length(k) + 1 + utf8Length(v) + 1;
+  for (let i = 0; i < pairs.length; i++) {
+    const e = pairs[i];
+    size += 10 + utf8Length(e[0]) + utf8Length(e[1]);
+  }
   return size;
 }
 
-/** Writes the serialisation of pairs into out at offset (out must hold pairsSize(pairs) bytes). */
-export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number): void {
-  const dv = new DataView(out.buffer, out.byteOffset);
-  dv.setUint32(offset, pairs.length, true);
+/** Writes s as UTF-8 at out[pos] (room checked by the caller); returns the bytes written. */
+function putText(out: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return encoder.encodeInto(s, out.subarray(pos)).written;
+    out[pos + i] = c;
+  }
+  return n;
+}
+
+/**
+ * Writes the serialisation of pairs into out at offset (out must hold pairsSize(pairs) bytes).
+ * ASCII strings are written byte by byte: no view and no TextEncoder call per string.
+ */
+export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number, dv = new DataView(out.buffer, out.byteOffset)): void {
+  const count = pairs.length;
+  dv.setUint32(offset, count, true);
   let sizes = offset + 4;
-  let pos = offset + 4 + pairs.length * 8;
-  for (const [k, v] of pairs) {
-    const kl = encoder.encodeInto(k, out.subarray(pos)).written;
+  let pos = offset + 4 + count * 8;
+  for (let i = 0; i < count; i++) {
+    const e = pairs[i];
+    const kl = putText(out, pos, e[0]);
     pos += kl;
     out[pos++] = 0;
-    const vl = encoder.encodeInto(v, out.subarray(pos)).written;
+    const vl = putText(out, pos, e[1]);
     pos += vl;
     out[pos++] = 0;
     dv.setUint32(sizes, kl, true);
@@ -102,10 +122,27 @@ export function decodePairs(b: Uint8Array): HeaderList {
   return pos === b.length ? out : [];
 }
 
+// Buffers the host makes per callback (a body after set_buffer_bytes, a buffered body) are carved
+// from shared slabs, as Node's Buffer pool does: a fresh ArrayBuffer per body costs more than the
+// whole callback. A slab lives while any body cut from it does.
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_PIECE = 8 * 1024;
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A zero-filled-or-overwritten Uint8Array of n bytes the caller fills completely. */
+export function allocBytes(n: number): Uint8Array {
+  if (n > SLAB_MAX_PIECE) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) { slab = new ArrayBuffer(SLAB_SIZE); slabUsed = 0; }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed = (slabUsed + n + 7) & ~7;
+  return out;
+}
+
 export function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   if (b.length === 0) return a;
-  const out = new Uint8Array(a.length + b.length);
+  const out = allocBytes(a.length + b.length);
   out.set(a, 0);
   out.set(b, a.length);
   return out;

@@ -3,7 +3,7 @@
 // source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
 // (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { decodePairs, pairsSize, marshalPairs, utf8 } from "./codec.ts";
+import { allocBytes, decodePairs, pairsSize, marshalPairs, utf8, utf8Length } from "./codec.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
@@ -59,7 +59,7 @@ export function replaceHeader(map: HeaderList, key: string, value: string): void
 /** HeaderMapImpl::byteSize: the sum of key and value lengths (what proxy_get_header_map_size returns). */
 function byteSize(map: HeaderList): number {
   let n = 0;
-  for (const [k, v] of map) n += utf8(k).length + utf8(v).length;
+  for (let i = 0; i < map.length; i++) n += utf8Length(map[i][0]) + utf8Length(map[i][1]);
   return n;
 }
 
@@ -155,7 +155,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (!map) return c.inLogPhase() ? R.NotFound : R.BadArgument;
       const key = lower(k);
       for (let i = 0; i < map.length; i++) {
-        if (map[i][0] === key) return vm.copyOut(utf8(map[i][1]), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+        if (map[i][0] === key) return vm.copyOutText(map[i][1], ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       }
       if (vm.abi === "0_1_0") return vm.copyOut(new Uint8Array(0), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       return R.NotFound;
@@ -197,12 +197,13 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
       const map = ctx().constMap(type);
       // Envoy: an unavailable map reads as no pairs; no pairs copy out as (0, 0).
-      if (!map || map.length === 0) return mem().setU32(ptrPtr, 0) && mem().setU32(sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
+      if (!map || map.length === 0) return vm.mem.setU32Pair(ptrPtr, 0, sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
       const size = pairsSize(map);
       const p = vm.allocate(size);
       if (p === 0) return R.InvalidMemoryAccess;
-      marshalPairs(map, vm.mem.bytes(), p);
-      return mem().setU32(ptrPtr, p) && mem().setU32(sizePtr, size) ? R.Ok : R.InvalidMemoryAccess;
+      // Straight into the block malloc returned (the views are re-read after malloc, which may grow memory).
+      marshalPairs(map, vm.mem.bytes(), p, vm.mem.dataView());
+      return vm.mem.setU32Pair(ptrPtr, p, sizePtr, size) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
@@ -227,7 +228,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
       const b = ctx().buffer(type);
       if (!b) return R.NotFound;
-      return mem().setU32(lengthPtr, b.length) && mem().setU32(flagsPtr, 0) ? R.Ok : R.InvalidMemoryAccess;
+      return vm.mem.setU32Pair(lengthPtr, b.length, flagsPtr, 0) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_buffer_bytes(type: number, start: number, length: number, ptrPtr: number, sizePtr: number): number {
       if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
@@ -236,23 +237,31 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       start >>>= 0; length >>>= 0;
       if (start > b.length) length = 0;
       else if (start + length > b.length) length = b.length - start;
-      if (length === 0) return mem().setU32(ptrPtr, 0) && mem().setU32(sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
-      return vm.copyOut(b.subarray(start, start + length), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
+      // The common case (the whole chunk) copies from the buffer itself, with no view made.
+      return vm.copyOutRange(b, start, length, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_buffer_bytes(type: number, start: number, length: number, dp: number, ds: number): number {
       if (type >>> 0 > MAX_BUFFER) return R.BadArgument;
       const c = ctx();
       const b = c.buffer(type);
       if (!b) return R.NotFound;
-      const d = mem().copy(dp, ds);
+      const d = mem().view(dp, ds);
       if (!d) return R.InvalidMemoryAccess;
       start >>>= 0; length >>>= 0;
       // Envoy Buffer::copyFrom: start 0 drains the first `length` bytes and prepends the data
       // (length 0: a pure prepend); start >= size appends; anything else is BadArgument.
+      // The result is one new array (the module's bytes are copied out of linear memory).
       let next: Uint8Array;
-      if (start === 0) next = concat(d, b.subarray(Math.min(length, b.length)));
-      else if (start >= b.length) next = concat(b, d);
-      else return R.BadArgument;
+      if (start === 0) {
+        const rest = Math.min(length, b.length);
+        next = allocBytes(d.length + b.length - rest);
+        next.set(d, 0);
+        if (rest < b.length) next.set(rest === 0 ? b : b.subarray(rest), d.length);
+      } else if (start >= b.length) {
+        next = allocBytes(b.length + d.length);
+        next.set(b, 0);
+        next.set(d, b.length);
+      } else return R.BadArgument;
       return c.setBuffer(type, next);
     },
     proxy_http_call(up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number): number {
@@ -398,11 +407,3 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     emscripten_notify_memory_growth(_i: number): void {},
   } as unknown as Record<string, (...args: never[]) => unknown>;
 }
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
-

@@ -8,6 +8,7 @@ import type { AbiVersion } from "./abi.ts";
 import { MODULE_CALLBACKS } from "./abi.ts";
 import type { ContextBase, RootContext } from "./context.ts";
 import { GuestMemory } from "./memory.ts";
+import { utf8Length } from "./codec.ts";
 import type { Host } from "./host.ts";
 import type { Counter, Gauge, Histogram } from "./stats.ts";
 import type { LogLevelName } from "./types.ts";
@@ -145,20 +146,21 @@ export class WasmVm {
    * failure, which is logged (cpp-host returns nullptr and the hostcall answers InvalidMemoryAccess).
    */
   allocate(size: number): number {
-    if (!this.malloc) return 0;
+    const malloc = this.malloc;
+    if (!malloc) return 0;
     let p: number | undefined;
     const prev = this.restricted;
     this.restricted = "malloc";
     try {
-      p = this.malloc(size) as number;
+      p = malloc(size) as number;
     } catch (err) {
+      this.restricted = prev;
       this.fail(this.fns.malloc ? "malloc" : "proxy_on_memory_allocate", err);
       return 0;
-    } finally {
-      this.restricted = prev;
     }
+    this.restricted = prev;
     p = (p ?? 0) >>> 0;
-    if (p === 0 || !this.mem.view(p, size)) {
+    if (p === 0 || !this.mem.inBounds(p, size)) {
       this.log("error", `wasm allocation of ${size} bytes failed (malloc returned ${p})`, this.current?.contextId ?? 0);
       return 0;
     }
@@ -167,13 +169,30 @@ export class WasmVm {
 
   /** WasmBase::copyToPointerSize: allocate, copy, write pointer and size words. */
   copyOut(data: Uint8Array, ptrPtr: number, sizePtr: number): boolean {
+    return this.copyOutRange(data, 0, data.length, ptrPtr, sizePtr);
+  }
+
+  /** copyToPointerSize of src[start, start+length) (no view made for the whole of src). */
+  copyOutRange(src: Uint8Array, start: number, length: number, ptrPtr: number, sizePtr: number): boolean {
     let p = 0;
-    if (data.length > 0) {
-      p = this.allocate(data.length);
+    if (length > 0) {
+      p = this.allocate(length);
       if (p === 0) return false;
-      this.mem.write(p, data);
+      this.mem.writeRange(p, src, start, length);
     }
-    return this.mem.setU32(ptrPtr, p) && this.mem.setU32(sizePtr, data.length);
+    return this.mem.setU32Pair(ptrPtr, p, sizePtr, length);
+  }
+
+  /** copyToPointerSize of a string's UTF-8 bytes, written straight into the block (no Uint8Array). */
+  copyOutText(s: string, ptrPtr: number, sizePtr: number): boolean {
+    const length = utf8Length(s);
+    let p = 0;
+    if (length > 0) {
+      p = this.allocate(length);
+      if (p === 0) return false;
+      this.mem.writeText(p, s, length);
+    }
+    return this.mem.setU32Pair(ptrPtr, p, sizePtr, length);
   }
 
   log(level: LogLevelName, message: string, contextId: number): void {
