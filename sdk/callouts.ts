@@ -43,7 +43,7 @@ export function markCalloutsExported(): void { exported = true; }
 /** @internal False, with an error logged, when the module does not export the callout answer
  *  callbacks: Envoy would then drop every answer silently, so the call is not made at all. */
 export function calloutsExported(what: string): bool {
-  if (!exported) logError(what + ": the module does not export proxy_on_http_call_response / proxy_on_grpc_*; re-export sdk/exports (or sdk/exports/callouts) from the filter's entry file");
+  if (!exported) logError(what + ": callout answers not exported; add export * from sdk/exports/callouts");
   return exported;
 }
 

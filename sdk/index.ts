@@ -20,3 +20,4 @@ export { lastResult, resultName } from "./status";
 export { setCollectSchedule, collectionCount } from "./gc";
 export * from "./config";
 export { mix64 } from "./hash";
+export { asciiLower } from "./ascii";

@@ -1,6 +1,7 @@
 // Plugin configuration of both root ids, parsed strictly (sdk/config.ts): an unknown key, a
 // wrong type or an out-of-range number fails on_configure with the key's path in the log.
 // Every key, its type and default is listed in README.md ("Configuration").
+import { asciiLower } from "../../sdk/ascii";
 import { ConfigReader } from "../../sdk/config";
 import { statSegment } from "./names";
 
@@ -57,7 +58,7 @@ export function parseHttpConfig(text: string): HttpConfig | null {
   c.fallbackService = segment(r, "fallback_service", false, c.fallbackService);
   c.defaultMaxActive = r.int("default_max_active", false, 0, 0, MAX_LIMIT);
   c.defaultMaxActivePerKey = r.int("default_max_active_per_key", false, 0, 0, MAX_LIMIT);
-  c.limitKeyHeader = r.string("limit_key_header", false, "").toLowerCase();
+  c.limitKeyHeader = asciiLower(r.string("limit_key_header", false, ""));
   c.limitKeyQuery = r.string("limit_key_query", false, "");
   c.retryAfterS = <u32>r.int("retry_after_s", false, 10, 1, 86400);
   c.retryAfterJitterS = <u32>r.int("retry_after_jitter_s", false, 5, 0, 86400);

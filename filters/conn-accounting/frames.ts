@@ -5,7 +5,7 @@
 // reader per VM and back. Two reader objects per stream would cost their state plus two object
 // headers and two pointers, about 2 x 64 bytes in the TLSF heap; inline they cost 64.
 import { FrameReader } from "../../sdk/websocket";
-import { Buffer, freeBytes, rawLength } from "../../sdk";
+import { asciiLower, Buffer, freeBytes, rawLength } from "../../sdk";
 
 // @ts-ignore: compile-time constant (AssemblyScript builtin)
 export const READER_BYTES: usize = offsetof<FrameReader>();
@@ -62,5 +62,5 @@ export function lastErrorOffset(): u64 {
 
 /** True when a Sec-WebSocket-Extensions value accepts permessage-deflate (RFC 7692 uses RSV1). */
 export function negotiatesDeflate(extensions: string | null): bool {
-  return extensions != null && extensions.toLowerCase().includes("permessage-deflate");
+  return extensions != null && asciiLower(extensions).includes("permessage-deflate");
 }

@@ -1,5 +1,6 @@
 // Plugin configuration (JSON, parsed strictly with sdk/config.ts: an unknown key or a wrong type
 // refuses the plugin, naming the key path). Every key, type and default is listed in README.md.
+import { asciiLower } from "../../sdk/ascii";
 import { ConfigReader } from "../../sdk/config";
 import { DrainTiming } from "./control";
 import { MAX_WINDOW_MS } from "./schedule";
@@ -64,7 +65,7 @@ export function parseConfig(text: string): ParsedConfig {
   const c = new DrainConfig();
   if (text.trim().length == 0) { c.services = defaultServices(); return new ParsedConfig(c, ""); }
   const r = ConfigReader.parse(text);
-  c.serviceHeader = r.string("service_header", false, "x-wss-service").toLowerCase();
+  c.serviceHeader = asciiLower(r.string("service_header", false, "x-wss-service"));
   const def = readSignal(r, "default_dialect", "default_text", "slack-rtm");
   if (def != null) c.defaultSignal = def;
   c.timing.windowMs = <u64>r.int("window_ms", false, 20000, 0, <i64>MAX_WINDOW_MS);
@@ -104,7 +105,7 @@ export function parseConfig(text: string): ParsedConfig {
   if (control != null) {
     const k = new Control();
     k.pathPrefix = control.string("path_prefix", false, "/drain-signal");
-    k.tokenHeader = control.string("token_header", false, "x-drain-token").toLowerCase();
+    k.tokenHeader = asciiLower(control.string("token_header", false, "x-drain-token"));
     k.token = control.string("token", true, "");
     if (r.error == null && (!k.pathPrefix.startsWith("/") || k.pathPrefix.endsWith("/") || k.pathPrefix.includes("?"))) {
       control.fail(control.keyPath("path_prefix"), "\"" + k.pathPrefix + "\" must start with / and end without / or ?");

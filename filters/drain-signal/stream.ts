@@ -3,7 +3,7 @@
 // docs arch_overview/http/upgrades, ENVOY-NOTES.md) and receives the signal at its moment.
 import {
   HttpContext, FilterHeadersStatus, FilterDataStatus, requestHeaders, responseHeaders, responseBody,
-  freeBytes, getProperty, rawLength,
+  freeBytes, getProperty, rawLength, asciiLower,
 } from "../../sdk";
 import { currentMs } from "./clock";
 import { isControlPath } from "./control";
@@ -37,7 +37,7 @@ export class DrainStream extends HttpContext {
       }
     }
     const upgrade = requestHeaders.get("upgrade");
-    if (upgrade != null && upgrade!.toLowerCase() == "websocket") {
+    if (upgrade != null && asciiLower(upgrade!) == "websocket") {
       this.upgrade = true;
       const service = requestHeaders.get(root.config.serviceHeader);
       this.service = service == null ? "" : service!;
@@ -49,7 +49,7 @@ export class DrainStream extends HttpContext {
     if (!this.upgrade || endOfStream || responseHeaders.get(":status") != "101") return FilterHeadersStatus.Continue;
     const ext = responseHeaders.get("sec-websocket-extensions");
     // RSV1 is legal only when permessage-deflate was negotiated (RFC 7692 6).
-    const deflate = ext != null && ext!.toLowerCase().includes("permessage-deflate");
+    const deflate = ext != null && asciiLower(ext!).includes("permessage-deflate");
     const root = this.drainRoot;
     this.watcher = new FrameWatcher(deflate);
     this.connectionId = connectionId(this.contextId);
