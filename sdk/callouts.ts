@@ -68,7 +68,7 @@ export function addPending(kind: u64, token: u32, p: Pending): void {
     eventHook = routeEvent;
     deleteHook = dropPendingOf;
   }
-  (table as Map<u64, Pending>).set(key(kind, token), p);
+  changetype<Map<u64, Pending>>(table).set(key(kind, token), p);
 }
 
 /** The entry, or null when unknown (cancelled, or its context was deleted). */
@@ -85,13 +85,13 @@ export function removePending(kind: u64, token: u32): void {
 }
 
 /** Number of calls waiting for an answer (tests, leak checks). */
-export function pendingCallouts(): i32 { return table === null ? 0 : (table as Map<u64, Pending>).size; }
+export function pendingCallouts(): i32 { return table === null ? 0 : changetype<Map<u64, Pending>>(table).size; }
 
 /** Forgets every call of a deleted context. Envoy keeps the call (it belongs to the root
  *  context), so an HTTP answer may still arrive: it is then ignored, as no handler remains.
  *  gRPC calls and streams are cancelled, so a stream's gRPC stream does not outlive it. */
 function dropPendingOf(ctx: BaseContext): void {
-  const t = table as Map<u64, Pending>;
+  const t = changetype<Map<u64, Pending>>(table);   // installed with the table
   if (t.size == 0) return;
   const keys = t.keys();
   for (let i = 0; i < keys.length; i++) {

@@ -343,7 +343,7 @@ export class ConfigReader {
     const v = parseJson(text);
     if (v === null) {
       const r = new ConfigReader(new JsonValue().asObject(), "");
-      r.fail("configuration", "invalid JSON at " + (lastJsonError() as string));
+      r.fail("configuration", "invalid JSON at " + changetype<string>(jsonError));   // set whenever parseJson returns null
       return r;
     }
     return new ConfigReader(v, "");

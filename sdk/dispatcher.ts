@@ -11,27 +11,33 @@ import { enter, leave, noteDelete, noteLiveContexts } from "./gc";
 import { logError, refreshLogLevel } from "./log";
 import { getPropertyString } from "./properties";
 
+// Registered root ids, newest first (a module registers a handful; no array machinery).
 class Registration {
-  constructor(public rootId: string, public factory: RootContextFactory) {}
+  constructor(public rootId: string, public factory: RootContextFactory, public next: Registration | null) {}
 }
 
-const registrations = new Array<Registration>();
+let registrations: Registration | null = null;
 
 /** Registers the factory for plugins whose root_id is `rootId` ("" for Envoy's default root id).
  *  Several root ids may share one module; registering an id again replaces its factory.
  *  Call from top-level code (it runs in _initialize, before Envoy creates any context). */
 export function registerRootContext(rootId: string, factory: RootContextFactory): void {
-  for (let i = 0; i < registrations.length; i++) {
-    if (unchecked(registrations[i]).rootId == rootId) { unchecked(registrations[i]).factory = factory; return; }
-  }
-  registrations.push(new Registration(rootId, factory));
+  const r = registrationOf(rootId);
+  if (r !== null) r.factory = factory;
+  else registrations = new Registration(rootId, factory, registrations);
+}
+
+function registrationOf(rootId: string): Registration | null {
+  let r = changetype<usize>(registrations);
+  while (r != 0 && changetype<Registration>(r).rootId != rootId) r = changetype<usize>(changetype<Registration>(r).next);
+  return changetype<Registration | null>(r);
 }
 
 function registeredIds(): string {
   let s = "";
-  for (let i = 0; i < registrations.length; i++) {
-    if (i > 0) s += ", ";
-    s += "\"" + unchecked(registrations[i]).rootId + "\"";
+  for (let r = changetype<usize>(registrations); r != 0; r = changetype<usize>(changetype<Registration>(r).next)) {
+    if (s.length > 0) s = ", " + s;
+    s = "\"" + changetype<Registration>(r).rootId + "\"" + s;
   }
   return s;
 }
@@ -95,12 +101,8 @@ function createRoot(id: u32): void {
   // Envoy answers plugin_root_id with the PluginConfig's root_id (context.cc, PLUGIN_ROOT_ID).
   const rootId = getPropertyString(["plugin_root_id"]);
   const name = rootId === null ? "" : rootId;
-  let root: RootContext | null = null;
-  for (let i = 0; i < registrations.length; i++) {
-    const r = unchecked(registrations[i]);
-    if (r.rootId == name) { root = r.factory(id); break; }
-  }
-  if (root === null) root = new UnknownRootContext(id);
+  const r = registrationOf(name);
+  const root = r !== null ? r.factory(id) : new UnknownRootContext(id);
   root.rootId = name;
   add(root);
 }

@@ -94,7 +94,7 @@ export function grpcCancel(token: u32): WasmResult {
 /** @internal */
 export function deliverGrpcInitialMetadata(token: u32, numHeaders: u32): void {
   const p = findPending(GRPC, token);
-  if (p !== null) (p.grpc as GrpcCallHandler).onReceiveInitialMetadata(p.ctx, token, numHeaders);
+  if (p !== null) changetype<GrpcCallHandler>(p.grpc).onReceiveInitialMetadata(p.ctx, token, numHeaders);
 }
 
 /** @internal A unary call is over after its message (Envoy erases it: GrpcCallClientHandler::onSuccess). */
@@ -102,13 +102,13 @@ export function deliverGrpcReceive(token: u32, messageSize: usize): void {
   const p = findPending(GRPC, token);
   if (p === null) return;
   if (p.unary) removePending(GRPC, token);
-  (p.grpc as GrpcCallHandler).onReceive(p.ctx, token, messageSize);
+  changetype<GrpcCallHandler>(p.grpc).onReceive(p.ctx, token, messageSize);
 }
 
 /** @internal */
 export function deliverGrpcTrailingMetadata(token: u32, numTrailers: u32): void {
   const p = findPending(GRPC, token);
-  if (p !== null) (p.grpc as GrpcCallHandler).onReceiveTrailingMetadata(p.ctx, token, numTrailers);
+  if (p !== null) changetype<GrpcCallHandler>(p.grpc).onReceiveTrailingMetadata(p.ctx, token, numTrailers);
 }
 
 /** @internal */
@@ -116,5 +116,5 @@ export function deliverGrpcClose(token: u32, status: u32): void {
   const p = findPending(GRPC, token);
   if (p === null) return;
   removePending(GRPC, token);
-  (p.grpc as GrpcCallHandler).onClose(p.ctx, token, status);
+  changetype<GrpcCallHandler>(p.grpc).onClose(p.ctx, token, status);
 }

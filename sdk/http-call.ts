@@ -42,5 +42,5 @@ export function deliverHttpCallResponse(token: u32, numHeaders: u32, bodySize: u
   const p = findPending(HTTP, token);
   if (p === null) return;
   removePending(HTTP, token);
-  (p.http as HttpCallHandler).onResponse(p.ctx, token, numHeaders, bodySize, numTrailers);
+  changetype<HttpCallHandler>(p.http).onResponse(p.ctx, token, numHeaders, bodySize, numTrailers);
 }
