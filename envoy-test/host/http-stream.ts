@@ -11,10 +11,13 @@ import type { WasmVm } from "./vm.ts";
 
 export class HttpStream extends StreamContext {
   readonly kind = "http" as const;
-  requestHeaders: HeaderList = [];
-  responseHeaders: HeaderList = [];
-  requestTrailers: HeaderList = [];
-  responseTrailers: HeaderList = [];
+  // The four header maps by MapType (request headers, request trailers, response headers,
+  // response trailers). A list the driver hands over is lower-cased (as Envoy's codecs deliver
+  // keys) only when something reads it: the module through a hostcall, or the driver through the
+  // accessors below. A module that never looks at a map costs no scan of it.
+  private readonly maps: HeaderList[] = [[], [], [], []];
+  /** bit per MapType 0..3: maps[type] is the caller's list, not yet checked for upper-case keys */
+  private unchecked = 0;
   requestBody: Uint8Array = EMPTY;
   responseBody: Uint8Array = EMPTY;
   localResponse: LocalResponse | null = null;
@@ -52,16 +55,44 @@ export class HttpStream extends StreamContext {
     this.startTimeNs = vm.host.clock.realtimeNs();
   }
 
+  get requestHeaders(): HeaderList { return this.map(MapType.HttpRequestHeaders); }
+  set requestHeaders(h: HeaderList) { this.assign(MapType.HttpRequestHeaders, h, false); }
+  get requestTrailers(): HeaderList { return this.map(MapType.HttpRequestTrailers); }
+  set requestTrailers(h: HeaderList) { this.assign(MapType.HttpRequestTrailers, h, false); }
+  get responseHeaders(): HeaderList { return this.map(MapType.HttpResponseHeaders); }
+  set responseHeaders(h: HeaderList) { this.assign(MapType.HttpResponseHeaders, h, false); }
+  get responseTrailers(): HeaderList { return this.map(MapType.HttpResponseTrailers); }
+  set responseTrailers(h: HeaderList) { this.assign(MapType.HttpResponseTrailers, h, false); }
+
+  /** The map, lower-cased on first use (a lower-cased copy is the host's own, else still the caller's). */
+  private map(type: MapType): HeaderList {
+    const bit = 1 << type;
+    if (this.unchecked & bit) {
+      this.unchecked &= ~bit;
+      const h = this.maps[type];
+      const l = lowerHeaders(h);
+      if (l !== h) { this.maps[type] = l; this.owned |= bit; }
+    }
+    return this.maps[type];
+  }
+
+  /** A list from the driver (lower-cased lazily, copied before the first change) or the host's own. */
+  private assign(type: MapType, h: HeaderList, fromDriver: boolean): void {
+    const bit = 1 << type;
+    this.maps[type] = h;
+    this.owned &= ~bit;
+    if (fromDriver) this.unchecked |= bit; else this.unchecked &= ~bit;
+  }
+
   // --- driver ---
 
   callOnRequestHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
-    this.requestHeaders = lowerHeaders(h);
-    this.owned = this.requestHeaders === h ? this.owned & ~1 : this.owned | 1;
+    this.assign(MapType.HttpRequestHeaders, h, true);
     if (this.mode === "skip") return FilterHeadersStatus.Continue;
     this.onCreate();
     this.reqHeadersLive = true;
     this.endOfStream = endOfStream;
-    const r = this.headersCall("proxy_on_request_headers", this.requestHeaders.length, endOfStream);
+    const r = this.headersCall("proxy_on_request_headers", h.length, endOfStream);
     if (r === FilterHeadersStatus.Continue) this.reqHeadersLive = false;
     return r;
   }
@@ -79,23 +110,21 @@ export class HttpStream extends StreamContext {
   }
 
   callOnRequestTrailers(t: HeaderList): FilterTrailersStatus {
-    this.requestTrailers = lowerHeaders(t);
-    this.owned = this.requestTrailers === t ? this.owned & ~2 : this.owned | 2;
+    this.assign(MapType.HttpRequestTrailers, t, true);
     if (this.mode === "skip" || !this.created) return FilterTrailersStatus.Continue;
     this.reqTrailersLive = true;
-    const r = this.trailersCall("proxy_on_request_trailers", this.requestTrailers.length);
+    const r = this.trailersCall("proxy_on_request_trailers", t.length);
     if (r === FilterTrailersStatus.Continue) this.reqTrailersLive = false;
     return r;
   }
 
   callOnResponseHeaders(h: HeaderList, endOfStream = false): FilterHeadersStatus {
-    this.responseHeaders = lowerHeaders(h);
-    this.owned = this.responseHeaders === h ? this.owned & ~4 : this.owned | 4;
+    this.assign(MapType.HttpResponseHeaders, h, true);
     // Envoy: no VM call before the context exists or after the fail-stream local reply.
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterHeadersStatus.Continue;
     this.respHeadersLive = true;
     this.endOfStream = endOfStream;
-    const r = this.headersCall("proxy_on_response_headers", this.responseHeaders.length, endOfStream);
+    const r = this.headersCall("proxy_on_response_headers", h.length, endOfStream);
     if (r === FilterHeadersStatus.Continue) this.respHeadersLive = false;
     return r;
   }
@@ -113,11 +142,10 @@ export class HttpStream extends StreamContext {
   }
 
   callOnResponseTrailers(t: HeaderList): FilterTrailersStatus {
-    this.responseTrailers = lowerHeaders(t);
-    this.owned = this.responseTrailers === t ? this.owned & ~8 : this.owned | 8;
+    this.assign(MapType.HttpResponseTrailers, t, true);
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterTrailersStatus.Continue;
     this.respTrailersLive = true;
-    const r = this.trailersCall("proxy_on_response_trailers", this.responseTrailers.length);
+    const r = this.trailersCall("proxy_on_response_trailers", t.length);
     if (r === FilterTrailersStatus.Continue) this.respTrailersLive = false;
     return r;
   }
@@ -203,10 +231,10 @@ export class HttpStream extends StreamContext {
   override constMap(type: MapType): HeaderList | null {
     const log = this.accessLogPhase;
     switch (type) {
-      case MapType.HttpRequestHeaders: return log || this.reqHeadersLive ? this.requestHeaders : null;
-      case MapType.HttpRequestTrailers: return log ? null : this.reqTrailersLive ? this.requestTrailers : null;
-      case MapType.HttpResponseHeaders: return log || this.respHeadersLive ? this.responseHeaders : null;
-      case MapType.HttpResponseTrailers: return log || this.respTrailersLive ? this.responseTrailers : null;
+      case MapType.HttpRequestHeaders: return log || this.reqHeadersLive ? this.map(type) : null;
+      case MapType.HttpRequestTrailers: return log ? null : this.reqTrailersLive ? this.map(type) : null;
+      case MapType.HttpResponseHeaders: return log || this.respHeadersLive ? this.map(type) : null;
+      case MapType.HttpResponseTrailers: return log || this.respTrailersLive ? this.map(type) : null;
       default: return this.root.rootConstMap(type);
     }
   }
@@ -216,25 +244,30 @@ export class HttpStream extends StreamContext {
     switch (type) {
       case MapType.HttpRequestHeaders:
         if (!this.reqHeadersLive) return null;
-        if (!(this.owned & 1)) { this.requestHeaders = this.requestHeaders.slice(); this.owned |= 1; }
-        return this.requestHeaders;
+        return this.ownMap(type);
       case MapType.HttpResponseHeaders:
         if (!this.respHeadersLive) return null;
-        if (!(this.owned & 4)) { this.responseHeaders = this.responseHeaders.slice(); this.owned |= 4; }
-        return this.responseHeaders;
+        return this.ownMap(type);
       case MapType.HttpRequestTrailers:
         // Envoy adds trailers when asked from the last body chunk (addDecodedTrailers).
-        if (!this.reqTrailersLive && this.reqBodyLive && this.endOfStream) { this.requestTrailers = []; this.owned |= 2; this.reqTrailersLive = true; }
+        if (!this.reqTrailersLive && this.reqBodyLive && this.endOfStream) { this.assign(type, [], false); this.owned |= 2; this.reqTrailersLive = true; }
         if (!this.reqTrailersLive) return null;
-        if (!(this.owned & 2)) { this.requestTrailers = this.requestTrailers.slice(); this.owned |= 2; }
-        return this.requestTrailers;
+        return this.ownMap(type);
       case MapType.HttpResponseTrailers:
-        if (!this.respTrailersLive && this.respBodyLive && this.endOfStream) { this.responseTrailers = []; this.owned |= 8; this.respTrailersLive = true; }
+        if (!this.respTrailersLive && this.respBodyLive && this.endOfStream) { this.assign(type, [], false); this.owned |= 8; this.respTrailersLive = true; }
         if (!this.respTrailersLive) return null;
-        if (!(this.owned & 8)) { this.responseTrailers = this.responseTrailers.slice(); this.owned |= 8; }
-        return this.responseTrailers;
+        return this.ownMap(type);
       default: return null;
     }
+  }
+
+  /** The map as the host's own list (the driver's array is copied before the first change). */
+  private ownMap(type: MapType): HeaderList {
+    const h = this.map(type);
+    const bit = 1 << type;
+    if (this.owned & bit) return h;
+    this.owned |= bit;
+    return (this.maps[type] = h.slice());
   }
 
   /** With ABI <= 0.2.1 every request-header change clears the route cache (ENVOY-NOTES; context.cc). */

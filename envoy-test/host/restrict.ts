@@ -30,29 +30,36 @@ type Fn = (...args: never[]) => unknown;
 
 /**
  * Wraps a module's host functions with the restriction check (and an optional call counter).
- * Fixed-arity wrappers keep the call path monomorphic.
+ * Fixed-arity wrappers keep the call path monomorphic; outside the restricted phases the check is
+ * one comparison (vm.restricted === null), and without counting there is no Map access per call.
  */
 export function wrapImports(vm: WasmVm, module: string, fns: Record<string, Fn>, counts: Map<string, number> | null): Record<string, Fn> {
   const out: Record<string, Fn> = {};
   for (const [name, f] of Object.entries(fns)) {
     const okStart = allowed("start", module, name), okMalloc = allowed("malloc", module, name);
-    const check = () => {
-      const phase = vm.restricted;
-      if (phase !== null && !(phase === "start" ? okStart : okMalloc)) {
+    const refuse = (phase: Phase): void => {
+      if (!(phase === "start" ? okStart : okMalloc)) {
         throw new WebAssembly.RuntimeError(`restricted_callback (${module}.${name} called during ${phase === "start" ? "VM start" : "malloc"})`);
       }
-      if (counts) counts.set(name, (counts.get(name) ?? 0) + 1);
     };
-    const g = f as (...a: unknown[]) => unknown;
+    const g = counts ? counted(f as (...a: unknown[]) => unknown, name, counts) : f as (...a: unknown[]) => unknown;
     switch (f.length) {
-      case 0: out[name] = (() => { check(); return g(); }) as Fn; break;
-      case 1: out[name] = ((a: unknown) => { check(); return g(a); }) as Fn; break;
-      case 2: out[name] = ((a: unknown, b: unknown) => { check(); return g(a, b); }) as Fn; break;
-      case 3: out[name] = ((a: unknown, b: unknown, c: unknown) => { check(); return g(a, b, c); }) as Fn; break;
-      case 4: out[name] = ((a: unknown, b: unknown, c: unknown, d: unknown) => { check(); return g(a, b, c, d); }) as Fn; break;
-      case 5: out[name] = ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => { check(); return g(a, b, c, d, e); }) as Fn; break;
-      default: out[name] = ((...a: unknown[]) => { check(); return g(...a); }) as Fn;
+      case 0: out[name] = (() => { if (vm.restricted !== null) refuse(vm.restricted); return g(); }) as Fn; break;
+      case 1: out[name] = ((a: unknown) => { if (vm.restricted !== null) refuse(vm.restricted); return g(a); }) as Fn; break;
+      case 2: out[name] = ((a: unknown, b: unknown) => { if (vm.restricted !== null) refuse(vm.restricted); return g(a, b); }) as Fn; break;
+      case 3: out[name] = ((a: unknown, b: unknown, c: unknown) => { if (vm.restricted !== null) refuse(vm.restricted); return g(a, b, c); }) as Fn; break;
+      case 4: out[name] = ((a: unknown, b: unknown, c: unknown, d: unknown) => { if (vm.restricted !== null) refuse(vm.restricted); return g(a, b, c, d); }) as Fn; break;
+      case 5: out[name] = ((a: unknown, b: unknown, c: unknown, d: unknown, e: unknown) => { if (vm.restricted !== null) refuse(vm.restricted); return g(a, b, c, d, e); }) as Fn; break;
+      default: out[name] = ((...a: unknown[]) => { if (vm.restricted !== null) refuse(vm.restricted); return g(...a); }) as Fn;
     }
   }
   return out;
+}
+
+/** f, counting its calls in counts (after the restriction check passed, as before). */
+function counted(f: (...a: unknown[]) => unknown, name: string, counts: Map<string, number>): (...a: unknown[]) => unknown {
+  return (...a: unknown[]) => {
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+    return f(...a);
+  };
 }

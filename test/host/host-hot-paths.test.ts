@@ -154,3 +154,15 @@ test("bodies the host rebuilds stay independent: each stream keeps its own repla
   assert.equal(Buffer.from(streams[0].responseBody).toString(), "<>aaaaa");
   assert.equal(Buffer.from(streams[2].responseBody).toString(), "<>ccccc");
 });
+
+test("upper-case keys from the driver reach the module lower-cased, and read back lower-cased when the module never looked", async () => {
+  const { plugin, handed } = await growing();
+  const s = plugin.createHttpStream();
+  const driverList: [string, string][] = [[":path", "/"], ["X-Up", "V"]];
+  s.callOnRequestHeaders(driverList);
+  assert.equal(hex(handed().bytes),
+    "02000000" + "05000000" + "01000000" + "04000000" + "01000000" + hex(Buffer.from(":path\0/\0x-up\0V\0")));
+  s.callOnRequestTrailers([["X-Checksum", "abc"]]);          // the module has no trailers callback
+  assert.deepEqual(s.requestTrailers, [["x-checksum", "abc"]]);
+  assert.deepEqual(driverList, [[":path", "/"], ["X-Up", "V"]], "the driver's own array is not changed");
+});
