@@ -186,7 +186,12 @@ export class ActiveStream implements ChainSink {
     for (const b of this.pendingUpstream) sock.write(b);
     this.pendingUpstream = [];
     if (this.upgraded === false && this.upstreamEnded) sock.end();
-    sock.on("data", (d: Buffer) => this.onUpstreamData(d));
+    sock.on("data", (d: Buffer) => {
+      // Until the response head is through, one read can yield head and body (a 101 and the
+      // backend's first frame): hold the writes and send them together.
+      if (this.resHeadParsed) this.onUpstreamData(d);
+      else this.owner.downstream.batch(() => this.onUpstreamData(d));
+    });
     sock.on("end", () => this.onUpstreamEnd());
     sock.on("error", () => { /* "close" follows */ });
     sock.on("close", (hadError) => this.onUpstreamClose(hadError));

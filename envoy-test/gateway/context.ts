@@ -26,6 +26,11 @@ export interface Downstream {
   /** drop the connection (a stream reset on HTTP/1.1) */
   destroy(): void;
   readonly destroyed: boolean;
+  /**
+   * Runs `fn` with the socket's writes held and sends them as one write after it (net.Socket
+   * cork/uncork): a response head and the body bytes read with it leave in one segment.
+   */
+  batch(fn: () => void): void;
 }
 
 /** A terminal network filter (HCM or tcp_proxy) on one connection. */

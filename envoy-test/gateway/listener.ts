@@ -119,6 +119,10 @@ export class Listener {
       end: () => { if (network.length) writeOut(EMPTY, true); else if (!socket.destroyed) socket.end(); },
       destroy: () => socket.destroy(),
       get destroyed() { return socket.destroyed; },
+      batch: (fn) => {
+        socket.cork();
+        try { fn(); } finally { socket.uncork(); }
+      },
     };
 
     for (const f of this.config.filters) {
