@@ -4,11 +4,12 @@ import { proxy_call_foreign_function } from "./bindings";
 import { WasmResult } from "./enums";
 import { clearReturn, freeHost, RET_PTR, RET_SIZE, takeReturnedBytes } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 /** Calls a host function by name; its result bytes (empty when it returns none), or null on
  *  failure (lastResult(): NotFound for an unknown name). Valid in any callback. */
 export function callForeignFunction(name: string, args: ArrayBuffer): ArrayBuffer | null {
-  const n = String.UTF8.encode(name, false);
+  const n = utf8Encode(name);
   clearReturn();
   const r = proxy_call_foreign_function(changetype<usize>(n), n.byteLength, changetype<usize>(args), args.byteLength, RET_PTR, RET_SIZE);
   setLastResult(r);

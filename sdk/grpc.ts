@@ -13,6 +13,7 @@ import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
 import { RET } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 /** Callbacks of a unary gRPC call. Read the message with grpcReceiveBuffer in onReceive. */
 export abstract class GrpcCallHandler {
@@ -31,9 +32,9 @@ export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string,
                              initialMetadata: HeaderPair[], message: ArrayBuffer, timeoutMs: u32,
                              handler: GrpcCallHandler): u32 {
   if (!calloutsExported("grpcCall")) { setLastResult(WasmResult.Unimplemented); return 0; }
-  const c = String.UTF8.encode(cluster, false);
-  const s = String.UTF8.encode(service, false);
-  const m = String.UTF8.encode(method, false);
+  const c = utf8Encode(cluster);
+  const s = utf8Encode(service);
+  const m = utf8Encode(method);
   const md = serializePairs(initialMetadata);
   store<u32>(RET, 0);
   const r = proxy_grpc_call(changetype<usize>(c), c.byteLength, changetype<usize>(s), s.byteLength,
@@ -53,9 +54,9 @@ export function makeGrpcCall(ctx: BaseContext, cluster: string, service: string,
 export function makeGrpcStream(ctx: BaseContext, cluster: string, service: string, method: string,
                                initialMetadata: HeaderPair[], handler: GrpcStreamHandler): u32 {
   if (!calloutsExported("grpcStream")) { setLastResult(WasmResult.Unimplemented); return 0; }
-  const c = String.UTF8.encode(cluster, false);
-  const s = String.UTF8.encode(service, false);
-  const m = String.UTF8.encode(method, false);
+  const c = utf8Encode(cluster);
+  const s = utf8Encode(service);
+  const m = utf8Encode(method);
   const md = serializePairs(initialMetadata);
   store<u32>(RET, 0);
   const r = proxy_grpc_stream(changetype<usize>(c), c.byteLength, changetype<usize>(s), s.byteLength,

@@ -15,6 +15,7 @@ import {
 import { MapType, WasmResult } from "./enums";
 import { clearReturn, freeHost, RET, RET_PTR, RET_SIZE, takeReturnedString } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode, utf8Length, utf8Write } from "./utf8";
 
 export class HeaderPair {
   constructor(public key: string, public value: string) {}
@@ -26,7 +27,7 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
   let size = 4 + 8 * n;
   for (let i = 0; i < n; i++) {
     const p = unchecked(pairs[i]);
-    size += String.UTF8.byteLength(p.key, false) + String.UTF8.byteLength(p.value, false) + 2;
+    size += <i32>(utf8Length(p.key) + utf8Length(p.value)) + 2;
   }
   const buf = new ArrayBuffer(size);
   const base = changetype<usize>(buf);
@@ -35,10 +36,10 @@ export function serializePairs(pairs: HeaderPair[]): ArrayBuffer {
   let data = base + 4 + 8 * <usize>n;
   for (let i = 0; i < n; i++) {
     const p = unchecked(pairs[i]);
-    const kl = String.UTF8.encodeUnsafe(changetype<usize>(p.key), p.key.length, data, false);
+    const kl = utf8Write(p.key, data);
     store<u8>(data + kl, 0);
     data += kl + 1;
-    const vl = String.UTF8.encodeUnsafe(changetype<usize>(p.value), p.value.length, data, false);
+    const vl = utf8Write(p.value, data);
     store<u8>(data + vl, 0);
     data += vl + 1;
     store<u32>(lens, <u32>kl);
@@ -87,7 +88,7 @@ export class HeaderMap {
   /** The value of `name`, or null when absent. With several entries of that name Envoy answers
    *  the first (context.cc getHeaderMapValue); all() sees every entry. */
   get(name: string): string | null {
-    const key = String.UTF8.encode(name, false);
+    const key = utf8Encode(name);
     clearReturn();
     const r = proxy_get_header_map_value(<u32>this.type, changetype<usize>(key), key.byteLength, RET_PTR, RET_SIZE);
     setLastResult(r);
@@ -97,8 +98,8 @@ export class HeaderMap {
 
   /** Appends a value (keeps existing ones with the same name). */
   add(name: string, value: string): void {
-    const k = String.UTF8.encode(name, false);
-    const v = String.UTF8.encode(value, false);
+    const k = utf8Encode(name);
+    const v = utf8Encode(value);
     setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
   }
 
@@ -110,14 +111,14 @@ export class HeaderMap {
 
   /** Sets `name` to exactly this value (adds it when absent). */
   replace(name: string, value: string): void {
-    const k = String.UTF8.encode(name, false);
-    const v = String.UTF8.encode(value, false);
+    const k = utf8Encode(name);
+    const v = utf8Encode(value);
     setLastResult(proxy_replace_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
   }
 
   /** Removes every value of `name`; absent is not an error. */
   remove(name: string): void {
-    const k = String.UTF8.encode(name, false);
+    const k = utf8Encode(name);
     setLastResult(proxy_remove_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength));
   }
 

@@ -10,6 +10,7 @@ import { WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
 import { lenOf, ptrOf, RET } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 /** Receives one HTTP callout response. Read it with httpCallResponseHeaders / httpCallResponseBody
  *  / httpCallResponseTrailers inside onResponse. numHeaders = 0 and bodySize = 0 when the call
@@ -22,7 +23,7 @@ export abstract class HttpCallHandler {
 export function makeHttpCall(ctx: BaseContext, cluster: string, headers: HeaderPair[], body: ArrayBuffer | null,
                              trailers: HeaderPair[], timeoutMs: u32, handler: HttpCallHandler): u32 {
   if (!calloutsExported("httpCall")) { setLastResult(WasmResult.Unimplemented); return 0; }
-  const c = String.UTF8.encode(cluster, false);
+  const c = utf8Encode(cluster);
   const h = serializePairs(headers);
   const t = serializePairs(trailers);
   store<u32>(RET, 0);

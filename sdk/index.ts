@@ -21,3 +21,4 @@ export { setCollectSchedule, collectionCount } from "./gc";
 export * from "./config";
 export { mix64 } from "./hash";
 export { asciiLower } from "./ascii";
+export { utf8Encode, utf8Length, utf8Write } from "./utf8";

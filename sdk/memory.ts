@@ -9,6 +9,7 @@
 //   RET ─┬─ +0  u32  ptr / value  (first out-parameter)
 //        ├─ +4  u32  size         (second out-parameter)
 //        └─ +8  u64  scratch      (u64 results, e.g. time, metric value; CAS)
+import { utf8Encode } from "./utf8";
 
 /** Scratch space for hostcall out-parameters. Single-threaded VM: no call overlaps another. */
 export const RET: usize = memory.data(16, 8);
@@ -55,7 +56,7 @@ export function clearReturn(): void {
 /** UTF-8 bytes of a string (strings cross the ABI as UTF-8, without a terminator). */
 @inline
 export function utf8(s: string): ArrayBuffer {
-  return String.UTF8.encode(s, false);
+  return utf8Encode(s);
 }
 
 @inline

@@ -7,9 +7,10 @@ import { RET, RET_U64 } from "./memory";
 import { u32s } from "./fmt";
 import { logError } from "./log";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 function defineMetric(type: MetricType, name: string): u32 {
-  const n = String.UTF8.encode(name, false);
+  const n = utf8Encode(name);
   store<u32>(RET, 0);
   const r = proxy_define_metric(<u32>type, changetype<usize>(n), n.byteLength, RET);
   setLastResult(r);

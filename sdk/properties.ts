@@ -7,16 +7,17 @@ import { proxy_get_property, proxy_set_property } from "./bindings";
 import { WasmResult } from "./enums";
 import { clearReturn, freeHost, RET_PTR, RET_SIZE, takeReturnedBytes } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Length, utf8Write } from "./utf8";
 
 /** Serialises a property path (pure). */
 export function serializePath(path: string[]): ArrayBuffer {
   let size = 0;
-  for (let i = 0; i < path.length; i++) size += String.UTF8.byteLength(unchecked(path[i]), false) + 1;
+  for (let i = 0; i < path.length; i++) size += utf8Length(unchecked(path[i])) + 1;
   const buf = new ArrayBuffer(size);
   let p = changetype<usize>(buf);
   for (let i = 0; i < path.length; i++) {
     const seg = unchecked(path[i]);
-    p += String.UTF8.encodeUnsafe(changetype<usize>(seg), seg.length, p, false);
+    p += utf8Write(seg, p);
     store<u8>(p, 0);
     p += 1;
   }

@@ -8,6 +8,7 @@ import { proxy_get_shared_data, proxy_set_shared_data } from "./bindings";
 import { WasmResult } from "./enums";
 import { clearReturn, freeHost, RET_PTR, RET_SIZE, RET_U64, takeReturnedBytes } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 export class SharedValue {
   constructor(public value: ArrayBuffer | null, public cas: u32) {}
@@ -15,7 +16,7 @@ export class SharedValue {
 
 /** The value and its CAS; value null (cas 0) when the key does not exist. Valid in any callback. */
 export function getSharedData(key: string): SharedValue {
-  const k = String.UTF8.encode(key, false);
+  const k = utf8Encode(key);
   clearReturn();
   store<u32>(RET_U64, 0);
   const r = proxy_get_shared_data(changetype<usize>(k), k.byteLength, RET_PTR, RET_SIZE, RET_U64);
@@ -28,7 +29,7 @@ export function getSharedData(key: string): SharedValue {
 /** Writes the value; with cas != 0 only if the stored CAS still equals it (else CasMismatch).
  *  Valid in any callback. */
 export function setSharedData(key: string, value: ArrayBuffer, cas: u32 = 0): WasmResult {
-  const k = String.UTF8.encode(key, false);
+  const k = utf8Encode(key);
   const r = proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(value), value.byteLength, cas);
   setLastResult(r);
   return <WasmResult>r;

@@ -8,11 +8,12 @@ import {
 import { WasmResult } from "./enums";
 import { clearReturn, freeHost, RET, RET_PTR, RET_SIZE, takeReturnedBytes } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 /** Registers (or finds) this VM's queue `name`; its token, 0 on failure. Valid in root
  *  context callbacks (the queue belongs to the root context that registers it). */
 export function registerSharedQueue(name: string): u32 {
-  const n = String.UTF8.encode(name, false);
+  const n = utf8Encode(name);
   store<u32>(RET, 0);
   const r = proxy_register_shared_queue(changetype<usize>(n), n.byteLength, RET);
   setLastResult(r);
@@ -21,8 +22,8 @@ export function registerSharedQueue(name: string): u32 {
 
 /** The token of queue `name` of vm `vmId`; 0 when not found. Valid in any callback. */
 export function resolveSharedQueue(vmId: string, name: string): u32 {
-  const v = String.UTF8.encode(vmId, false);
-  const n = String.UTF8.encode(name, false);
+  const v = utf8Encode(vmId);
+  const n = utf8Encode(name);
   store<u32>(RET, 0);
   const r = proxy_resolve_shared_queue(changetype<usize>(v), v.byteLength, changetype<usize>(n), n.byteLength, RET);
   setLastResult(r);

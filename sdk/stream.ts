@@ -7,6 +7,7 @@ import { StreamType, WasmResult } from "./enums";
 import { HeaderPair, serializePairs } from "./headers";
 import { lenOf, ptrOf } from "./memory";
 import { setLastResult } from "./status";
+import { utf8Encode } from "./utf8";
 
 /** Resumes a stream paused by a Stop* status. Valid in any callback whose effective context is
  *  that stream (e.g. an HttpCallHandler of the stream, or after setEffectiveContext). */
@@ -29,7 +30,7 @@ export function closeStream(type: StreamType): WasmResult {
  *  and in handlers running for that stream. Return StopIteration after calling it. */
 export function sendLocalResponse(status: u32, details: string, body: ArrayBuffer | null,
                                   headers: HeaderPair[], grpcStatus: i32 = -1): WasmResult {
-  const d = String.UTF8.encode(details, false);
+  const d = utf8Encode(details);
   const h = serializePairs(headers);
   const r = proxy_send_local_response(status, changetype<usize>(d), d.byteLength, ptrOf(body), lenOf(body),
     changetype<usize>(h), h.byteLength, grpcStatus);
@@ -39,7 +40,7 @@ export function sendLocalResponse(status: u32, details: string, body: ArrayBuffe
 
 /** sendLocalResponse with a UTF-8 text body. */
 export function sendLocalResponseText(status: u32, details: string, body: string, headers: HeaderPair[]): WasmResult {
-  return sendLocalResponse(status, details, String.UTF8.encode(body, false), headers, -1);
+  return sendLocalResponse(status, details, utf8Encode(body), headers, -1);
 }
 
 /** Makes `contextId` the target of following stream hostcalls (a root context acting on one of

@@ -2,6 +2,7 @@
 // Both keys required; anything else is an error naming the key. The name is used as given:
 // Envoy lower-cases header names itself (context.cc addHeaderMapValue: LowerCaseString).
 import { ConfigReader } from "../../sdk";
+import { utf8Encode } from "../../sdk/utf8";
 
 /** The header, encoded once as the UTF-8 bytes the ABI carries (no encoding per response). */
 export class AddHeaderConfig {
@@ -19,5 +20,5 @@ export function parseAddHeaderConfig(text: string): AddHeaderConfig | null {
   if (r.finish() && name.length == 0) r.fail("name", "must not be empty");
   const err = r.error;
   if (err !== null) { configError = err; return null; }
-  return new AddHeaderConfig(String.UTF8.encode(name), String.UTF8.encode(value));
+  return new AddHeaderConfig(utf8Encode(name), utf8Encode(value));
 }

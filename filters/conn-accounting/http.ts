@@ -1,5 +1,6 @@
 // Root id `conn_accounting`: the HTTP filter that counts websockets per service and enforces
 // the per-service and per-key limits. See README.md for configuration, stats and keys.
+import { utf8Encode } from "../../sdk/utf8";
 import {
   RootContext, HttpContext, FilterHeadersStatus, FilterDataStatus, HeaderPair,
   requestHeaders, responseHeaders, requestBody, responseBody,
@@ -202,7 +203,7 @@ export class AccountingStream extends HttpContext {
     const secs = retryAfterSeconds(root.config.retryAfterS, root.config.retryAfterJitterS,
                                    root.seed ^ <u64>this.contextId);
     const headers: HeaderPair[] = [new HeaderPair("retry-after", secs.toString())];
-    sendLocalResponse(503, REJECT_DETAILS, String.UTF8.encode(REJECT_BODY), headers);
+    sendLocalResponse(503, REJECT_DETAILS, utf8Encode(REJECT_BODY), headers);
     return FilterHeadersStatus.StopIteration;
   }
 }

@@ -3,6 +3,7 @@
 // (proxy_http_call: source/extensions/common/wasm/context.cc, Context::httpCall). A lease in
 // shared data lets one worker VM poll per period; whichever sees the drain starts it by CAS, and
 // every VM acts on the shared table.
+import { utf8Encode } from "../../sdk/utf8";
 import {
   BaseContext, HeaderPair, HttpCallHandler, getSharedData, setSharedData, WasmResult,
   httpCallResponseHeaders, httpCallResponseBody, logInfo,
@@ -29,7 +30,7 @@ export class AdminPoller extends HttpCallHandler {
 
   /** Creates the lease key at configure time (a set on a missing key ignores CAS). */
   static ensureLease(): void {
-    if (getSharedData(POLL_LEASE_KEY).value == null) setSharedData(POLL_LEASE_KEY, String.UTF8.encode("0", false), 0);
+    if (getSharedData(POLL_LEASE_KEY).value == null) setSharedData(POLL_LEASE_KEY, utf8Encode("0"), 0);
   }
 
   /** Polls when this VM wins the lease for the current period. */
@@ -38,7 +39,7 @@ export class AdminPoller extends HttpCallHandler {
     const lease = getSharedData(POLL_LEASE_KEY);
     const next = lease.value == null ? 0 : parseDecimal(String.UTF8.decode(lease.value!, false));
     if (next > 0 && <u64>next > nowMs) return;
-    const r = setSharedData(POLL_LEASE_KEY, String.UTF8.encode((nowMs + this.admin.pollMs).toString(), false), lease.cas);
+    const r = setSharedData(POLL_LEASE_KEY, utf8Encode((nowMs + this.admin.pollMs).toString()), lease.cas);
     if (r != WasmResult.Ok) return;   // another worker took this period
     const headers: HeaderPair[] = [
       new HeaderPair(":method", "GET"),

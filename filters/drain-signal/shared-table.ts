@@ -1,6 +1,7 @@
 // Reading and compare-and-swap writing of the drain table in shared data (state.ts has the
 // format). Each VM keeps the last table it read; streams look at that copy, so a body callback
 // makes no shared-data hostcall. The root refreshes it on every tick and after its own writes.
+import { utf8Encode } from "../../sdk/utf8";
 import { getSharedData, setSharedData, WasmResult, logWarn } from "../../sdk";
 import { DrainTable, STATE_KEY } from "./state";
 
@@ -56,7 +57,7 @@ export function editSharedTable(cache: TableCache, edit: TableEdit, attempts: i3
       return EditResult.Failed;
     }
     if (!edit.apply(t)) { cache.adopt(t, sv.cas); return EditResult.Unchanged; }
-    const r = setSharedData(STATE_KEY, String.UTF8.encode(t.encode(), false), sv.cas);
+    const r = setSharedData(STATE_KEY, utf8Encode(t.encode()), sv.cas);
     if (r == WasmResult.Ok) { cache.adopt(t, 0); return EditResult.Written; }
     if (r != WasmResult.CasMismatch) {
       cache.warn("drain-signal: writing " + STATE_KEY + " failed with status " + (<i32>r).toString());
@@ -70,5 +71,5 @@ export function editSharedTable(cache: TableCache, edit: TableEdit, attempts: i3
 /** Creates the key at configure time: a set on a missing key ignores CAS (proxy-wasm-cpp-host
  *  src/shared_data.cc, SharedData::set), so two VMs creating it at once could both win later. */
 export function ensureSharedTable(): void {
-  if (getSharedData(STATE_KEY).value == null) setSharedData(STATE_KEY, String.UTF8.encode(new DrainTable().encode(), false), 0);
+  if (getSharedData(STATE_KEY).value == null) setSharedData(STATE_KEY, utf8Encode(new DrainTable().encode()), 0);
 }

@@ -3,6 +3,7 @@
 // asconfig.json routes them here with "use": ["abort=sdk/runtime/abort/abort", ...].
 import { proxy_get_current_time_nanoseconds, proxy_log } from "../bindings";
 import { u32s } from "../fmt";
+import { utf8Encode } from "../utf8";
 
 let aborting = false;
 
@@ -14,7 +15,7 @@ export function abort(message: string | null, fileName: string | null, lineNumbe
   aborting = true;
   let text = "abort: " + (message === null ? "(no message)" : message);
   if (fileName !== null) text += " at " + fileName + ":" + u32s(lineNumber) + ":" + u32s(columnNumber);
-  const bytes = String.UTF8.encode(text, false);
+  const bytes = utf8Encode(text);
   proxy_log(5, changetype<usize>(bytes), <usize>bytes.byteLength);
   unreachable();
 }
@@ -27,7 +28,7 @@ export function trace(message: string, n: i32 = 0, a0: f64 = 0, a1: f64 = 0, a2:
   if (n > 2) text += ", " + a2.toString();
   if (n > 3) text += ", " + a3.toString();
   if (n > 4) text += ", " + a4.toString();
-  const bytes = String.UTF8.encode(text, false);
+  const bytes = utf8Encode(text);
   proxy_log(0, changetype<usize>(bytes), <usize>bytes.byteLength);
 }
 
