@@ -71,170 +71,166 @@ const MAX_DEPTH = 64;
 
 // Recursive-descent parser over the string's UTF-16 code units (read straight from memory:
 // this parser is linked into every filter, so it is kept small).
-class Parser {
-  pos: i32 = 0;
-  err: string | null = null;
-  readonly base: usize;
-  readonly len: i32;
-  constructor(readonly s: string) {
-    this.base = changetype<usize>(s);
-    this.len = s.length;
-  }
+// The parser's state lives in module globals rather than an object: one parse runs at a time
+// (a VM runs one callback at a time), and globals make smaller code than field loads.
+let base: usize = 0;
+let len: i32 = 0;
+let pos: i32 = 0;
+let err: string | null = null;
 
-  /** The code unit at pos, or -1 at the end. */
-  @inline peek(): i32 {
-    return this.pos < this.len ? <i32>load<u16>(this.base + (<usize>this.pos << 1)) : -1;
-  }
+/** The code unit at pos, or -1 at the end. */
+@inline function peek(): i32 {
+  return pos < len ? <i32>load<u16>(base + (<usize>pos << 1)) : -1;
+}
 
-  fail(msg: string): JsonValue | null {
-    if (this.err === null) this.err = "offset " + u32s(this.pos) + ": " + msg;
-    return null;
-  }
+function fail(msg: string): JsonValue | null {
+  if (err === null) err = "offset " + u32s(pos) + ": " + msg;
+  return null;
+}
 
-  ws(): i32 {
-    let c = this.peek();
-    while (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) { this.pos++; c = this.peek(); }
-    return c;
-  }
+function ws(): i32 {
+  let c = peek();
+  while (c == 0x20 || c == 0x09 || c == 0x0a || c == 0x0d) { pos++; c = peek(); }
+  return c;
+}
 
-  /** Consumes `c` after optional whitespace. */
-  eat(c: i32): bool {
-    if (this.ws() != c) return false;
-    this.pos++;
-    return true;
-  }
+/** Consumes `c` after optional whitespace. */
+function eat(c: i32): bool {
+  if (ws() != c) return false;
+  pos++;
+  return true;
+}
 
-  value(depth: i32): JsonValue | null {
-    if (depth > MAX_DEPTH) return this.fail("nesting deeper than " + u32s(MAX_DEPTH));
-    const c = this.ws();
-    const v = new JsonValue();
-    if (c == 0x7b || c == 0x5b) {
-      const close = c + 2; // '}' or ']'
-      v.kind = c == 0x7b ? JsonKind.Object : JsonKind.Array;
-      this.pos++;
-      if (this.eat(close)) return v;
-      do {
-        if (v.kind == JsonKind.Object) {
-          if (this.ws() != 0x22) return this.fail("expected a string key");
-          const keyAt = this.pos;
-          const key = this.string();
-          if (key === null) return null;
-          if (v.keys.includes(key)) { this.pos = keyAt; return this.fail("duplicate key \"" + key + "\""); }
-          if (!this.eat(0x3a)) return this.fail("expected ':'");
-          v.keys.push(key);
-        }
-        const item = this.value(depth + 1);
-        if (item === null) return null;
-        v.items.push(item);
-      } while (this.eat(0x2c));
-      if (!this.eat(close)) return this.fail("expected ',' or '" + String.fromCharCode(close) + "'");
-      return v;
-    }
-    if (c == 0x22) {
-      const str = this.string();
-      if (str === null) return null;
-      v.kind = JsonKind.String;
-      v.stringValue = str;
-      return v;
-    }
-    if (c == 0x2d || isDigit(c)) return this.number(v);
-    if (this.word("true")) { v.kind = JsonKind.Bool; v.boolValue = true; return v; }
-    if (this.word("false")) { v.kind = JsonKind.Bool; return v; }
-    if (this.word("null")) return v;
-    return this.fail(c < 0 ? "unexpected end of input" : "unexpected character");
-  }
-
-  /** Consumes the ASCII literal `w` if the input continues with it (compared in place). */
-  word(w: string): bool {
-    const n = w.length;
-    if (this.pos + n > this.len) return false;
-    if (memory.compare(this.base + (<usize>this.pos << 1), changetype<usize>(w), <usize>n << 1) != 0) return false;
-    this.pos += n;
-    return true;
-  }
-
-  digits(): i32 {
-    const from = this.pos;
-    while (isDigit(this.peek())) this.pos++;
-    return this.pos - from;
-  }
-
-  /** The code unit at `i`, or -1 past the end. */
-  @inline at(i: i32): i32 {
-    return i < this.len ? <i32>load<u16>(this.base + (<usize>i << 1)) : -1;
-  }
-
-  /** The text of [from, to) as a new string (one copy; no substring/concat machinery). */
-  slice(from: i32, to: i32): string {
-    const out = changetype<string>(__new(<usize>(to - from) << 1, idof<string>()));
-    memory.copy(changetype<usize>(out), this.base + (<usize>from << 1), <usize>(to - from) << 1);
-    return out;
-  }
-
-  /** The string token at pos (its opening quote). Two passes: the first finds the end, checks
-   *  the escapes and counts code units, so the value is written once into an exact string. */
-  string(): string | null {
-    const start = ++this.pos;
-    let units = 0;
-    let p = start;
-    while (true) {
-      const c = this.at(p);
-      if (c < 0x20) { this.pos = p; this.fail(c < 0 ? "unterminated string" : "control character in string"); return null; }
-      if (c == 0x22) break;
-      if (c == 0x5c) {
-        const e = this.at(p + 1);
-        if (e == 0x75) {
-          for (let i = 0; i < 4; i++) {
-            if (hexDigit(this.at(p + 2 + i)) < 0) { this.pos = p + 1 + i; this.fail("bad escape"); return null; }
-          }
-          p += 6;
-        } else if (escaped(e) < 0) {
-          this.pos = p + 1; this.fail("bad escape"); return null;
-        } else p += 2;
-      } else p++;
-      units++;
-    }
-    this.pos = p + 1;
-    if (units == p - start) return this.slice(start, p);
-    const out = changetype<string>(__new(<usize>units << 1, idof<string>()));
-    let w = changetype<usize>(out);
-    for (let r = start; r < p; w += 2) {
-      let c = this.at(r);
-      if (c != 0x5c) { r++; } else {
-        const e = this.at(r + 1);
-        if (e == 0x75) {
-          c = 0;
-          for (let i = 2; i < 6; i++) c = (c << 4) | hexDigit(this.at(r + i));
-          r += 6;
-        } else { c = escaped(e); r += 2; }
+function value(depth: i32): JsonValue | null {
+  if (depth > MAX_DEPTH) return fail("nesting deeper than " + u32s(MAX_DEPTH));
+  const c = ws();
+  const v = new JsonValue();
+  if (c == 0x7b || c == 0x5b) {
+    const close = c + 2; // '}' or ']'
+    v.kind = c == 0x7b ? JsonKind.Object : JsonKind.Array;
+    pos++;
+    if (eat(close)) return v;
+    do {
+      if (v.kind == JsonKind.Object) {
+        if (ws() != 0x22) return fail("expected a string key");
+        const keyAt = pos;
+        const key = parseString();
+        if (key === null) return null;
+        if (v.keys.includes(key)) { pos = keyAt; return fail("duplicate key \"" + key + "\""); }
+        if (!eat(0x3a)) return fail("expected ':'");
+        v.keys.push(key);
       }
-      store<u16>(w, <u16>c);
-    }
-    return out;
-  }
-
-  // Number grammar checked here; the value is read from the text only when asked for
-  // (JsonValue.isInteger/intValue/toF64), so a filter that reads no number links no conversion.
-  number(v: JsonValue): JsonValue | null {
-    const start = this.pos;
-    if (this.peek() == 0x2d) this.pos++;
-    const first = this.peek();
-    const n = this.digits();
-    if (n == 0 || (first == 0x30 && n > 1)) return this.fail("bad number");
-    if (this.peek() == 0x2e) {
-      this.pos++;
-      if (this.digits() == 0) return this.fail("bad number");
-    }
-    if ((this.peek() | 0x20) == 0x65) {
-      this.pos++;
-      const sign = this.peek();
-      if (sign == 0x2b || sign == 0x2d) this.pos++;
-      if (this.digits() == 0) return this.fail("bad number");
-    }
-    v.kind = JsonKind.Number;
-    v.text = this.slice(start, this.pos);
+      const item = value(depth + 1);
+      if (item === null) return null;
+      v.items.push(item);
+    } while (eat(0x2c));
+    if (!eat(close)) return fail("expected ',' or '" + String.fromCharCode(close) + "'");
     return v;
   }
+  if (c == 0x22) {
+    const str = parseString();
+    if (str === null) return null;
+    v.kind = JsonKind.String;
+    v.stringValue = str;
+    return v;
+  }
+  if (c == 0x2d || isDigit(c)) return parseNumber(v);
+  if (word("true")) { v.kind = JsonKind.Bool; v.boolValue = true; return v; }
+  if (word("false")) { v.kind = JsonKind.Bool; return v; }
+  if (word("null")) return v;
+  return fail(c < 0 ? "unexpected end of input" : "unexpected character");
+}
+
+/** Consumes the ASCII literal `w` if the input continues with it (compared in place). */
+function word(w: string): bool {
+  const n = w.length;
+  if (pos + n > len) return false;
+  if (memory.compare(base + (<usize>pos << 1), changetype<usize>(w), <usize>n << 1) != 0) return false;
+  pos += n;
+  return true;
+}
+
+function digits(): i32 {
+  const from = pos;
+  while (isDigit(peek())) pos++;
+  return pos - from;
+}
+
+/** The code unit at `i`, or -1 past the end. */
+@inline function at(i: i32): i32 {
+  return i < len ? <i32>load<u16>(base + (<usize>i << 1)) : -1;
+}
+
+/** The text of [from, to) as a new string (one copy; no substring/concat machinery). */
+function slice(from: i32, to: i32): string {
+  const out = changetype<string>(__new(<usize>(to - from) << 1, idof<string>()));
+  memory.copy(changetype<usize>(out), base + (<usize>from << 1), <usize>(to - from) << 1);
+  return out;
+}
+
+/** The string token at pos (its opening quote). Two passes: the first finds the end, checks
+ *  the escapes and counts code units, so the value is written once into an exact string. */
+function parseString(): string | null {
+  const start = ++pos;
+  let units = 0;
+  let p = start;
+  while (true) {
+    const c = at(p);
+    if (c < 0x20) { pos = p; fail(c < 0 ? "unterminated string" : "control character in string"); return null; }
+    if (c == 0x22) break;
+    if (c == 0x5c) {
+      const e = at(p + 1);
+      if (e == 0x75) {
+        for (let i = 0; i < 4; i++) {
+          if (hexDigit(at(p + 2 + i)) < 0) { pos = p + 1 + i; fail("bad escape"); return null; }
+        }
+        p += 6;
+      } else if (escaped(e) < 0) {
+        pos = p + 1; fail("bad escape"); return null;
+      } else p += 2;
+    } else p++;
+    units++;
+  }
+  pos = p + 1;
+  if (units == p - start) return slice(start, p);
+  const out = changetype<string>(__new(<usize>units << 1, idof<string>()));
+  let w = changetype<usize>(out);
+  for (let r = start; r < p; w += 2) {
+    let c = at(r);
+    if (c != 0x5c) { r++; } else {
+      const e = at(r + 1);
+      if (e == 0x75) {
+        c = 0;
+        for (let i = 2; i < 6; i++) c = (c << 4) | hexDigit(at(r + i));
+        r += 6;
+      } else { c = escaped(e); r += 2; }
+    }
+    store<u16>(w, <u16>c);
+  }
+  return out;
+}
+
+// Number grammar checked here; the value is read from the text only when asked for
+// (JsonValue.isInteger/intValue/toF64), so a filter that reads no number links no conversion.
+function parseNumber(v: JsonValue): JsonValue | null {
+  const start = pos;
+  if (peek() == 0x2d) pos++;
+  const first = peek();
+  const n = digits();
+  if (n == 0 || (first == 0x30 && n > 1)) return fail("bad number");
+  if (peek() == 0x2e) {
+    pos++;
+    if (digits() == 0) return fail("bad number");
+  }
+  if ((peek() | 0x20) == 0x65) {
+    pos++;
+    const sign = peek();
+    if (sign == 0x2b || sign == 0x2d) pos++;
+    if (digits() == 0) return fail("bad number");
+  }
+  v.kind = JsonKind.Number;
+  v.text = slice(start, pos);
+  return v;
 }
 
 /** The value of a hex digit, -1 when `c` is not one. */
@@ -306,12 +302,15 @@ function decimalToF64(text: string): f64 {
 @inline function isDigit(c: i32): bool { return <u32>(c - 0x30) < 10; }
 
 /** Parses RFC 8259 JSON; null on error, with lastJsonError() naming the offset and problem. */
-export function parseJson(text: string): JsonValue | null {
-  const p = new Parser(text);
+export function parseJson(source: string): JsonValue | null {
+  base = changetype<usize>(source);   // `source` stays alive: no collection inside a callback
+  len = source.length;
+  pos = 0;
+  err = null;
   jsonError = null;
-  const v = p.value(0);
-  if (v === null) { jsonError = p.err; return null; }
-  if (p.ws() >= 0) { p.fail("unexpected text after the value"); jsonError = p.err; return null; }
+  const v = value(0);
+  if (v === null) { jsonError = err; return null; }
+  if (ws() >= 0) { fail("unexpected text after the value"); jsonError = err; return null; }
   return v;
 }
 
