@@ -71,7 +71,7 @@ export function parseConfig(text: string): ParsedConfig {
   c.timing.windowMs = <u64>r.int("window_ms", false, 20000, 0, <i64>MAX_WINDOW_MS);
   c.timing.graceMs = <u64>r.int("grace_ms", false, 5000, 0, <i64>MAX_WINDOW_MS);
   c.timing.deadlineMs = <u64>r.int("deadline_ms", false, 30000, 0, <i64>MAX_WINDOW_MS);
-  c.tickMs = <u32>r.int("tick_ms", false, 1000, 10, 60000);
+  c.tickMs = <u32>r.int("tick_ms", false, 200, 10, 60000);
 
   const services = r.array("services", false);
   if (services == null) c.services = defaultServices();

@@ -7,6 +7,9 @@ describe("drain-signal configuration", () => {
     expect(c.timing.windowMs).toBe(20000);
     expect(c.timing.graceMs).toBe(5000);
     expect(c.timing.deadlineMs).toBe(30000);
+    // A worker learns of a drain at its next tick: 200 ms keeps the streams whose moment passed
+    // before then to 1% of a 20 s window (bench/drain.ts saw a first-second burst at 1000 ms).
+    expect(c.tickMs).toBe(200);
     expect(c.signalFor("messages").dialect).toBe(Dialect.SlackRtm);
     expect(c.signalFor("presence").dialect).toBe(Dialect.SlackRtm);
     expect(c.signalFor("apps").dialect).toBe(Dialect.SocketMode);
