@@ -35,7 +35,7 @@ export class DrainConfig {
   defaultSignal: Signal = new Signal(Dialect.SlackRtm, "");
   services: ServiceSignal[] = [];
   timing: DrainTiming = new DrainTiming();
-  tickMs: u32 = 1000;
+  tickMs: u32 = 200;
   admin: AdminPoll | null = null;
   control: Control | null = null;
 
