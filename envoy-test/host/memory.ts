@@ -10,11 +10,16 @@
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
+const TEXT_CACHE = 256;
 
 export class GuestMemory {
   private buf: ArrayBuffer;
   private u8: Uint8Array;
   private dv: DataView;
+  // text(): the last short ASCII string seen at each slot, with its address and length.
+  private readonly cachePtr = new Float64Array(TEXT_CACHE).fill(-1);
+  private readonly cacheSize = new Uint8Array(TEXT_CACHE);
+  private readonly cacheText: string[] = new Array<string>(TEXT_CACHE).fill("");
 
   constructor(readonly memory: WebAssembly.Memory) {
     this.buf = memory.buffer;
@@ -60,21 +65,34 @@ export class GuestMemory {
     return this.u8.subarray(ptr, ptr + size);
   }
 
-  /** [ptr, ptr+size) decoded as UTF-8 (short ASCII without allocating a view), or null when out of bounds. */
+  /**
+   * [ptr, ptr+size) decoded as UTF-8, or null when out of bounds. Short ASCII strings are built
+   * without a view and remembered by (ptr, size): modules pass the same constant keys and values
+   * again and again, and checking the bytes against the remembered string costs half of building
+   * it. The bytes are always compared, so a reused address with new contents is decoded afresh.
+   */
   text(ptr: number, size: number): string | null {
     ptr >>>= 0; size >>>= 0;
     if (!this.fits(ptr, size)) return null;
     const u8 = this.u8;
-    if (size < 48) {
-      let s = "";
-      for (let i = ptr, end = ptr + size; i < end; i++) {
-        const c = u8[i];
-        if (c > 0x7f) return decoder.decode(u8.subarray(ptr, ptr + size));
-        s += String.fromCharCode(c);
-      }
-      return s;
+    if (size >= 48) return decoder.decode(u8.subarray(ptr, ptr + size));
+    const slot = ((ptr >>> 2) ^ (ptr >>> 10) ^ size) & (TEXT_CACHE - 1);
+    if (this.cachePtr[slot] === ptr && this.cacheSize[slot] === size) {
+      const c = this.cacheText[slot];
+      let i = 0;
+      while (i < size && u8[ptr + i] === c.charCodeAt(i)) i++;
+      if (i === size) return c;
     }
-    return decoder.decode(u8.subarray(ptr, ptr + size));
+    let s = "";
+    for (let i = ptr, end = ptr + size; i < end; i++) {
+      const c = u8[i];
+      if (c > 0x7f) return decoder.decode(u8.subarray(ptr, ptr + size));
+      s += String.fromCharCode(c);
+    }
+    this.cachePtr[slot] = ptr;
+    this.cacheSize[slot] = size;
+    this.cacheText[slot] = s;
+    return s;
   }
 
   /** A copy of [ptr, ptr+size), or null when out of bounds. */
@@ -90,13 +108,14 @@ export class GuestMemory {
     return true;
   }
 
-  /** Two u32 out-params (a pointer and a size word), both checked before either is written. */
+  /** Two u32 out-params in cpp-host's order (copyToPointerSize: the pointer word, then the size
+   *  word; a bad size pointer leaves the pointer word written). */
   setU32Pair(ptrA: number, a: number, ptrB: number, b: number): boolean {
     ptrA >>>= 0; ptrB >>>= 0;
-    if (!this.fits(ptrA, 4) || !this.fits(ptrB, 4)) return false;
-    const dv = this.dv;
-    dv.setUint32(ptrA, a >>> 0, true);
-    dv.setUint32(ptrB, b >>> 0, true);
+    if (!this.fits(ptrA, 4)) return false;
+    this.dv.setUint32(ptrA, a >>> 0, true);
+    if (!this.fits(ptrB, 4)) return false;
+    this.dv.setUint32(ptrB, b >>> 0, true);
     return true;
   }
 

@@ -166,3 +166,16 @@ test("upper-case keys from the driver reach the module lower-cased, and read bac
   assert.deepEqual(s.requestTrailers, [["x-checksum", "abc"]]);
   assert.deepEqual(driverList, [[":path", "/"], ["X-Up", "V"]], "the driver's own array is not changed");
 });
+
+test("a key read again from the same address with new bytes is the new key (strings are never taken on address alone)", async () => {
+  const { plugin, w, handed, last } = await growing();
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/"));
+  s.callOnResponseHeaders([[":status", "200"], ["x-name", "one"], ["x-nbme", "two"]]);
+  assert.equal(Buffer.from(handed().bytes).toString(), "one");
+  // the module's key "x-name" at 64 becomes "x-nbme": same address, same length
+  new Uint8Array((w.vm.instance.exports.memory as WebAssembly.Memory).buffer)[67] = 0x62;
+  s.callOnResponseHeaders([[":status", "200"], ["x-name", "one"], ["x-nbme", "two"]]);
+  assert.equal(last(), WasmResult.Ok);
+  assert.equal(Buffer.from(handed().bytes).toString(), "two");
+});
