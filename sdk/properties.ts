@@ -12,7 +12,7 @@ import { utf8Length, utf8Write } from "./utf8";
 /** Serialises a property path (pure). */
 export function serializePath(path: string[]): ArrayBuffer {
   let size = 0;
-  for (let i = 0; i < path.length; i++) size += utf8Length(unchecked(path[i])) + 1;
+  for (let i = 0; i < path.length; i++) size += <i32>utf8Length(unchecked(path[i])) + 1;
   const buf = new ArrayBuffer(size);
   let p = changetype<usize>(buf);
   for (let i = 0; i < path.length; i++) {
