@@ -15,7 +15,7 @@ import {
 import { MapType, WasmResult } from "./enums";
 import { clearReturn, freeHost, RET, RET_PTR, RET_SIZE, takeReturnedString } from "./memory";
 import { setLastResult } from "./status";
-import { utf8Encode, utf8Length, utf8Write } from "./utf8";
+import { tempFirstLen, tempSecondLen, tempSecondPtr, utf8Length, utf8Temp, utf8Write } from "./utf8";
 
 export class HeaderPair {
   constructor(public key: string, public value: string) {}
@@ -88,9 +88,9 @@ export class HeaderMap {
   /** The value of `name`, or null when absent. With several entries of that name Envoy answers
    *  the first (context.cc getHeaderMapValue); all() sees every entry. */
   get(name: string): string | null {
-    const key = utf8Encode(name);
+    const key = utf8Temp(name);
     clearReturn();
-    const r = proxy_get_header_map_value(<u32>this.type, changetype<usize>(key), key.byteLength, RET_PTR, RET_SIZE);
+    const r = proxy_get_header_map_value(<u32>this.type, key, tempFirstLen(), RET_PTR, RET_SIZE);
     setLastResult(r);
     if (r != WasmResult.Ok) return null;
     return takeReturnedString();
@@ -98,9 +98,8 @@ export class HeaderMap {
 
   /** Appends a value (keeps existing ones with the same name). */
   add(name: string, value: string): void {
-    const k = utf8Encode(name);
-    const v = utf8Encode(value);
-    setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
+    const k = utf8Temp(name, value);
+    setLastResult(proxy_add_header_map_value(<u32>this.type, k, tempFirstLen(), tempSecondPtr(), tempSecondLen()));
   }
 
   /** add() with name and value already UTF-8 encoded (e.g. once at configure time): no
@@ -111,15 +110,14 @@ export class HeaderMap {
 
   /** Sets `name` to exactly this value (adds it when absent). */
   replace(name: string, value: string): void {
-    const k = utf8Encode(name);
-    const v = utf8Encode(value);
-    setLastResult(proxy_replace_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength));
+    const k = utf8Temp(name, value);
+    setLastResult(proxy_replace_header_map_value(<u32>this.type, k, tempFirstLen(), tempSecondPtr(), tempSecondLen()));
   }
 
   /** Removes every value of `name`; absent is not an error. */
   remove(name: string): void {
-    const k = utf8Encode(name);
-    setLastResult(proxy_remove_header_map_value(<u32>this.type, changetype<usize>(k), k.byteLength));
+    const k = utf8Temp(name);
+    setLastResult(proxy_remove_header_map_value(<u32>this.type, k, tempFirstLen()));
   }
 
   /** Every pair in order, pseudo-headers (":path", ...) included. Empty when the map is absent. */

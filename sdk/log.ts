@@ -6,7 +6,7 @@
 import { proxy_get_log_level, proxy_log } from "./bindings";
 import { LogLevel } from "./enums";
 import { RET } from "./memory";
-import { utf8Encode } from "./utf8";
+import { tempFirstLen, utf8Temp } from "./utf8";
 
 /** -1: not read yet. */
 let cachedLevel: i32 = -1;
@@ -34,8 +34,8 @@ export function logEnabled(level: LogLevel): bool {
  *  Valid in any callback and in top-level code. */
 export function log(level: LogLevel, message: string): void {
   if (<i32>level < <i32>logLevel()) return;
-  const bytes = utf8Encode(message);
-  proxy_log(<u32>level, changetype<usize>(bytes), <usize>bytes.byteLength);
+  const bytes = utf8Temp(message);
+  proxy_log(<u32>level, bytes, tempFirstLen());
 }
 
 export function logTrace(message: string): void { log(LogLevel.Trace, message); }

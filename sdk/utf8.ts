@@ -61,3 +61,36 @@ export function utf8Encode(s: string): ArrayBuffer {
 function isPair(c: u32, next: usize, end: usize): bool {
   return (c & 0xfc00) == 0xd800 && next < end && (<u32>load<u16>(next) & 0xfc00) == 0xdc00;
 }
+
+// A reused area for strings that cross the ABI only for the duration of one hostcall (header
+// names and values, log lines): no allocation, so no garbage per call. Single-threaded VM: no
+// call overlaps another. Grown on demand; a large area is given back once a small string uses it.
+let temp: usize = 0;
+let tempCap: usize = 0;
+let tempSecond: usize = 0;
+let tempFirstLength: usize = 0;
+let tempSecondLength: usize = 0;
+
+/** Writes the UTF-8 bytes of `a` (and of `b` right after) into the reused area and returns the
+ *  pointer to `a`'s bytes; lengths in tempFirstLen() / tempSecondLen(), `b` at tempSecondPtr().
+ *  Valid until the next call. */
+export function utf8Temp(a: string, b: string | null = null): usize {
+  const la = utf8Length(a);
+  const lb = b === null ? 0 : utf8Length(b);
+  const need = la + lb;
+  if (need > tempCap || (tempCap > 16384 && need <= 1024)) {
+    if (temp != 0) heap.free(temp);
+    tempCap = max<usize>(need, 256);
+    temp = heap.alloc(tempCap);
+  }
+  utf8Write(a, temp);
+  if (b !== null) utf8Write(b, temp + la);
+  tempSecond = temp + la;
+  tempFirstLength = la;
+  tempSecondLength = lb;
+  return temp;
+}
+
+@inline export function tempFirstLen(): usize { return tempFirstLength; }
+@inline export function tempSecondPtr(): usize { return tempSecond; }
+@inline export function tempSecondLen(): usize { return tempSecondLength; }

@@ -68,6 +68,16 @@ describe("headers and bodies", () => {
     assert.equal(new TextDecoder().decode(s.responseBody), "replaced");
   });
 
+  test("header names and values of any size arrive intact (large, then small, then read back)", async () => {
+    const host = new Host({ clock: new ManualClock() });
+    const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 1 });
+    const s = p.createHttpStream();
+    s.callOnRequestHeaders(get("/big"));
+    assert.deepEqual(values(s.requestHeaders, "x-big"), ["é".repeat(10000)]);
+    assert.deepEqual(values(s.requestHeaders, "x-small"), ["b"]);
+    assert.deepEqual(values(s.requestHeaders, "x-big-length"), ["10000"]);
+  });
+
   test("getRawPtr hands over the requested byte range of a body chunk, clipped, with its length", async () => {
     const host = new Host({ clock: new ManualClock() });
     const p = await host.loadPlugin({ wasm: probe, rootId: "probe_a", workers: 1 });
