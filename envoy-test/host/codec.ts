@@ -68,10 +68,11 @@ function putText(out: Uint8Array, pos: number, s: string): number {
 }
 
 /**
- * Writes the serialisation of pairs into out at offset (out must hold pairsSize(pairs) bytes).
+ * Writes the serialisation of pairs into out at offset (out must hold pairsSize(pairs) bytes);
+ * returns the offset just past it.
  * ASCII strings are written byte by byte: no view and no TextEncoder call per string.
  */
-export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number, dv = new DataView(out.buffer, out.byteOffset)): void {
+export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number, dv = new DataView(out.buffer, out.byteOffset)): number {
   const count = pairs.length;
   dv.setUint32(offset, count, true);
   let sizes = offset + 4;
@@ -88,6 +89,27 @@ export function marshalPairs(pairs: HeaderList, out: Uint8Array, offset: number,
     dv.setUint32(sizes + 4, vl, true);
     sizes += 8;
   }
+  return pos;
+}
+
+let scratch = new Uint8Array(4096);
+let scratchView = new DataView(scratch.buffer);
+
+/**
+ * The serialisation of pairs in a scratch buffer the host reuses (valid until the next call):
+ * one pass writes the strings and learns their byte lengths, so the guest block can be
+ * allocated at its exact size and filled with one copy (cpp-host allocates pairsSize() bytes).
+ */
+export function serializePairsScratch(pairs: HeaderList): Uint8Array {
+  const count = pairs.length;
+  let chars = 0;
+  for (let i = 0; i < count; i++) chars += pairs[i][0].length + pairs[i][1].length;
+  const room = 4 + count * 10 + chars * 3;              // UTF-8: at most 3 bytes per UTF-16 unit
+  if (room > scratch.length) {
+    scratch = new Uint8Array(Math.max(room, scratch.length * 2));
+    scratchView = new DataView(scratch.buffer);
+  }
+  return scratch.subarray(0, marshalPairs(pairs, scratch, 0, scratchView));
 }
 
 export function encodePairs(pairs: HeaderList): Uint8Array {

@@ -3,7 +3,7 @@
 // source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
 // (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { allocBytes, decodePairs, pairsSize, marshalPairs, utf8, utf8Length } from "./codec.ts";
+import { allocBytes, decodePairs, serializePairsScratch, utf8, utf8Length } from "./codec.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
@@ -198,12 +198,10 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const map = ctx().constMap(type);
       // Envoy: an unavailable map reads as no pairs; no pairs copy out as (0, 0).
       if (!map || map.length === 0) return vm.mem.setU32Pair(ptrPtr, 0, sizePtr, 0) ? R.Ok : R.InvalidMemoryAccess;
-      const size = pairsSize(map);
-      const p = vm.allocate(size);
-      if (p === 0) return R.InvalidMemoryAccess;
-      // Straight into the block malloc returned (the views are re-read after malloc, which may grow memory).
-      marshalPairs(map, vm.mem.bytes(), p, vm.mem.dataView());
-      return vm.mem.setU32Pair(ptrPtr, p, sizePtr, size) ? R.Ok : R.InvalidMemoryAccess;
+      // Serialised once into the host's scratch (learning the byte lengths), then one block of
+      // exactly that size and one copy; the memory views are re-read after malloc, which may grow memory.
+      const ser = serializePairsScratch(map);
+      return vm.copyOut(ser, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
