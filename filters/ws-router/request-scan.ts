@@ -9,6 +9,7 @@
 //   u32 count | count x (u32 key_len, u32 value_len) | count x (key \0 value \0)
 import { proxy_get_header_map_pairs } from "../../sdk/bindings";
 import { MapType, WasmResult, freeBytes } from "../../sdk";
+import { asciiLower } from "../../sdk/ascii";
 import { RouterConfig, INTERNAL_PREFIX } from "./config";
 import { UpgradeHeaders } from "./handshake";
 
@@ -158,7 +159,7 @@ export class RequestScan {
           break;
       }
       if (this.isInternal(config, k, kl)) {
-        const name = decode(k, kl).toLowerCase();
+        const name = asciiLower(decode(k, kl)); // header names are ASCII (Envoy folds ASCII-only)
         if (!this.strip.includes(name)) this.strip.push(name);
       }
     }
