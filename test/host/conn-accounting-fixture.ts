@@ -74,14 +74,4 @@ export function sharedCount(host: Host, key: string): number {
   return Number(new DataView(v.value.buffer, v.value.byteOffset, 8).getBigInt64(0, true));
 }
 
-/** A deterministic PRNG (mulberry32) so a failing interleaving can be replayed by seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../support/prng.ts";

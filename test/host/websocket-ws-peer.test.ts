@@ -7,6 +7,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { compileHarness, type Compiled, type Harness } from "../fixtures/ws-harness/compile.ts";
+import { prng } from "../support/prng.ts";
 
 // @types/ws does not declare Sender and Receiver; these are the parts this test uses.
 interface FakeSocket { cork(): void; uncork(): void; write(chunk: Buffer | string, cb?: () => void): boolean }
@@ -31,17 +32,6 @@ const ws = require("ws") as {
   PerMessageDeflate: new (options: { isServer: boolean }) => { accept(offers: object[]): object };
 };
 
-/** mulberry32: small, seeded, reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Frame { opcode: number; fin: boolean; rsv1: boolean; masked: boolean; length: number; start: number; payloadStart: number; end: number }
 interface Produced { bytes: Buffer; frames: Frame[]; messages: number; pings: number; pongs: number }
