@@ -3,7 +3,7 @@ import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
 import { buildFilters } from "../../envoy-test/build.ts";
-import { defaultTopology, SERVICES } from "../../envoy-test/config/index.ts";
+import { defaultTopology, DEV_DRAIN_TOKEN, SERVICES } from "../../envoy-test/config/index.ts";
 import { containerTopology, ENVOY_IMAGE } from "../../envoy-test/container/index.ts";
 import { e2eTarget, envoySkipReason, NoContainerRuntimeError, startProxy, type ProxyUnderTest } from "../e2e/envoy-target.ts";
 import { openClient } from "./support.ts";
@@ -97,6 +97,17 @@ describe(`the default topology (all three filters) on the ${e2eTarget()} target`
       if (seen === 0) await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(seen >= 1, "at least one poll of the admin interface");
+  });
+
+  test("operator actions are not reachable from the public listener: no drain starts there, no admin endpoint answers", async () => {
+    const token = { "x-drain-token": DEV_DRAIN_TOKEN };
+    for (const path of ["/drain-signal/start", "/drain-signal/start?window_ms=1000", "/healthcheck/fail", "/drain_listeners"]) {
+      const r = await fetch(proxy.url("public", path, "http"), { method: "POST", headers: token });
+      assert.equal(r.status, 404, `POST ${path} on the public listener`);
+    }
+    const state = await proxy.stats("^wasmcustom\\.wss\\.drain\\.state$");
+    assert.equal(state.get("wasmcustom.wss.drain.state"), 0, "no drain started");
+    assert.equal(await (await fetch(proxy.adminUrl("/ready"))).text(), "LIVE\n", "the public requests did not reach admin");
   });
 
   test("admin reports LIVE and the filters' per-service stats", async () => {
