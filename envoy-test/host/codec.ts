@@ -97,8 +97,8 @@ let scratchView = new DataView(scratch.buffer);
 
 /**
  * The serialisation of pairs in a scratch buffer the host reuses (valid until the next call):
- * written first, so the byte lengths are known without a separate counting pass, then the guest
- * block is allocated at its exact size and filled with one copy (cpp-host allocates pairsSize()).
+ * one pass writes the strings and learns their byte lengths, so the guest block can be
+ * allocated at its exact size and filled with one copy (cpp-host allocates pairsSize() bytes).
  */
 export function serializePairsScratch(pairs: HeaderList): Uint8Array {
   const count = pairs.length;
@@ -108,21 +108,6 @@ export function serializePairsScratch(pairs: HeaderList): Uint8Array {
   if (room > scratch.length) {
     scratch = new Uint8Array(Math.max(room, scratch.length * 2));
     scratchView = new DataView(scratch.buffer);
-  }
-  // Fast path: all keys and values joined into one string and encoded by one encodeInto call.
-  // Only when every byte written is one character (all ASCII) are the string lengths the byte
-  // lengths; otherwise the pairs are written one string at a time.
-  let joined = "";
-  for (let i = 0; i < count; i++) { const e = pairs[i]; joined += e[0]; joined += "\0"; joined += e[1]; joined += "\0"; }
-  const head = 4 + count * 8;
-  if (encoder.encodeInto(joined, scratch.subarray(head)).written === joined.length) {
-    scratchView.setUint32(0, count, true);
-    for (let i = 0; i < count; i++) {
-      const e = pairs[i];
-      scratchView.setUint32(4 + i * 8, e[0].length, true);
-      scratchView.setUint32(8 + i * 8, e[1].length, true);
-    }
-    return scratch.subarray(0, head + joined.length);
   }
   return scratch.subarray(0, marshalPairs(pairs, scratch, 0, scratchView));
 }
