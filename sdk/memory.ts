@@ -17,15 +17,29 @@ export const RET_PTR: usize = RET;
 export const RET_SIZE: usize = RET + 4;
 export const RET_U64: usize = RET + 8;
 
+// One reusable block serves the host's allocations: nearly every value the host hands over
+// (a body chunk, a header list, a property) is read and freed before the next one arrives, so a
+// single slot spares the allocator a malloc/free pair per hostcall. A second allocation while the
+// slot is held, or a larger one, goes to the heap as before.
+const SLOT_SIZE: usize = 4096;
+let slot: usize = 0;
+let slotHeld = false;
+
 /** Allocation for the host (exported as `malloc` and `proxy_on_memory_allocate`). */
 export function hostAlloc(size: usize): usize {
+  if (!slotHeld && size <= SLOT_SIZE) {
+    if (slot == 0) slot = heap.alloc(SLOT_SIZE);
+    slotHeld = true;
+    return slot;
+  }
   return heap.alloc(size);
 }
 
 /** Frees a block the host allocated through hostAlloc; 0 is ignored. */
 @inline
 export function freeHost(ptr: usize): void {
-  if (ptr != 0) heap.free(ptr);
+  if (ptr == slot) slotHeld = false;
+  else if (ptr != 0) heap.free(ptr);
 }
 
 /** The bytes returned through RET_PTR/RET_SIZE, copied into a managed buffer; the host block is freed. */
