@@ -7,7 +7,7 @@
 // Text encoding, one line per scope after a version line ("drain-signal v1"):
 //   <scope> <generation> <startedAtMs> <windowMs> <graceMs> <deadlineMs> <active|cancelled> <source>
 // scope is "*" (every service) or a service name; deadlineMs is relative to startedAtMs.
-import { signalOffsetMs } from "./schedule";
+import { offsetForFraction, signalOffsetMs } from "./schedule";
 
 export const STATE_KEY = "drain_signal.state";
 export const ALL_SERVICES = "*";
@@ -32,6 +32,8 @@ export class DrainEntry {
 
   @inline get active(): bool { return !this.cancelled; }
   signalAtMs(connectionId: u64): u64 { return this.startedAtMs + signalOffsetMs(connectionId, this.windowMs); }
+  /** signalAtMs for a connection given by its fraction (schedule.ts signalFraction). */
+  signalAtFraction(fraction: u32): u64 { return this.startedAtMs + offsetForFraction(fraction, this.windowMs); }
   @inline get deadlineAtMs(): u64 { return this.startedAtMs + this.deadlineMs; }
 
   phaseAt(nowMs: u64): DrainPhase {

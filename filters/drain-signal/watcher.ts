@@ -76,6 +76,14 @@ export class FrameWatcher {
    *  (a Close frame for the close dialect: signalIsClose); closeFrame: Close 1001. */
   onChunk(ptr: usize, len: usize, endOfStream: bool, nowMs: u64, connectionId: u64,
           drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer): Injection {
+    const signalAt = drain == null ? 0 : drain.signalAtMs(connectionId);
+    return this.onChunkAt(ptr, len, endOfStream, nowMs, signalAt, drain, signal, signalIsClose, closeFrame);
+  }
+
+  /** onChunk with the stream's moment in the drain already worked out (signalAtMs: ignored
+   *  without a drain). */
+  onChunkAt(ptr: usize, len: usize, endOfStream: bool, nowMs: u64, signalAt: u64,
+            drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer): Injection {
     const out = this.out;
     out.reset();
     const phase = this.phase;
@@ -97,7 +105,6 @@ export class FrameWatcher {
     if (!this.follow(ptr, len) || endOfStream) return out;
     if (phase == Phase.Signalled && this.signalledGeneration != drain.generation) this.phase = Phase.Watching;
 
-    const signalAt = drain.signalAtMs(connectionId);
     if (this.phase == Phase.Watching) {
       if (nowMs < signalAt) return out;
       // The signal first, even when the stream was quiet past its moment: the polite request

@@ -305,3 +305,41 @@ describe("drain-signal configuration", { skip }, () => {
       JSON.stringify(host.logs("error")));
   });
 });
+
+describe("drain-signal per-websocket state", { skip }, () => {
+  it("drains a service whose name took over the slot of a service whose websockets all closed", async () => {
+    const { host, plugin } = await setup({}, 1);
+    openWebsocket(plugin, { service: "team-alpha", connectionId: 40 }).complete();
+    const beta = openWebsocket(plugin, { service: "team-beta", connectionId: 41 });
+    const alpha = openWebsocket(plugin, { service: "team-alpha", connectionId: 42 });
+    assert.equal(controlRequest(plugin, "POST", "/drain-signal/start?service=team-beta").status, 200);
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(beta, HELLO)), toHex(concat(HELLO, GOODBYE)));
+    assert.equal(toHex(serverSends(alpha, HELLO)), toHex(HELLO));
+  });
+
+  it("resets at the deadline exactly the websockets still open, after first, middle and last ones closed", async () => {
+    const { host, plugin } = await setup({}, 1);
+    const s = [0, 1, 2, 3, 4].map((i) => openWebsocket(plugin, { service: "presence", connectionId: 50 + i }));
+    for (const i of [0, 2, 4]) s[i].complete();
+    assert.equal(stat(host, "unsignalled"), 2);
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(DEADLINE);
+    assert.deepEqual([s[1].closed, s[3].closed], [true, true]);
+    assert.equal(stat(host, "forced_close"), 2);
+    assert.equal(stat(host, "unsignalled"), 0);
+  });
+
+  it("keeps linear memory flat over 20,000 websockets of distinct service names after warm-up", async () => {
+    const { plugin } = await setup({}, 1);
+    const lifecycle = (i: number) => {
+      const ws = openWebsocket(plugin, { service: `svc-${i}`, connectionId: 1000 + i });
+      serverSends(ws, HELLO);
+      ws.complete();
+    };
+    for (let i = 0; i < 2000; i++) lifecycle(i);
+    const warm = plugin.workers[0].memoryBytes().length;
+    for (let i = 2000; i < 22000; i++) lifecycle(i);
+    assert.equal(plugin.workers[0].memoryBytes().length, warm, "memory grew after warm-up: service names are not freed");
+  });
+});
