@@ -92,7 +92,4 @@ export class ServiceNames {
     }
     return n.drain;
   }
-
-  /** Names in use (tests). */
-  get inUse(): i32 { return this.byName.size; }
 }
