@@ -24,13 +24,6 @@ export interface WasmCheckOptions {
   localPath?: (filename: string) => string;
 }
 
-export interface WasmPluginInfo {
-  path: string;            // YAML path of the PluginConfig
-  kind: "http" | "network";
-  rootId: string;
-  configuration: string | null;  // the StringValue, when it is one
-}
-
 const moduleCheckCache = new Map<string, string[]>();
 
 async function moduleErrors(file: string, bytes: Uint8Array): Promise<string[] | null> {
