@@ -5,6 +5,7 @@
 // for an unparsable message, NotFound without a stream). clear_route_cache clears the route cache of
 // the calling HTTP stream.
 import { WasmResult } from "./abi.ts";
+import { text } from "./codec.ts";
 import type { ContextBase } from "./context.ts";
 import type { ForeignFunction } from "./types.ts";
 
@@ -53,7 +54,7 @@ export function parseFilterStateArgs(b: Uint8Array): FilterStateArgs | null {
       if (n === null || pos.p + n > b.length) return null;
       const data = b.subarray(pos.p, pos.p + n);
       pos.p += n;
-      if (field === 1) out.path = new TextDecoder("utf-8", { fatal: false }).decode(data);
+      if (field === 1) out.path = text(data);
       else if (field === 2) out.value = data.slice();
     } else if (wire === 1) pos.p += 8;
     else if (wire === 5) pos.p += 4;
