@@ -67,6 +67,19 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
   const mem = () => vm.mem;
   const ctx = (): ContextBase => vm.context()!;
   const str = (p: number, n: number): string | null => vm.mem.text(p, n);
+  /** proxy_add_/proxy_replace_header_map_value: the same checks, then `edit` on the lower-cased key. */
+  const setHeaderValue = (edit: (map: HeaderList, key: string, value: string) => void,
+    type: number, kp: number, ks: number, vp: number, vs: number): number => {
+    if (type >>> 0 > MAX_MAP) return R.BadArgument;
+    const k = str(kp, ks), v = str(vp, vs);
+    if (k === null || v === null) return R.InvalidMemoryAccess;
+    const c = ctx();
+    const map = c.mutableMap(type);
+    if (!map) return R.BadArgument;
+    edit(map, lower(k), v);
+    c.onHeadersModified(type);
+    return R.Ok;
+  };
 
   return {
     proxy_log(level: number, ptr: number, size: number): number {
@@ -161,26 +174,10 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       return R.NotFound;
     },
     proxy_add_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
-      if (type >>> 0 > MAX_MAP) return R.BadArgument;
-      const k = str(kp, ks), v = str(vp, vs);
-      if (k === null || v === null) return R.InvalidMemoryAccess;
-      const c = ctx();
-      const map = c.mutableMap(type);
-      if (!map) return R.BadArgument;
-      addHeader(map, lower(k), v);
-      c.onHeadersModified(type);
-      return R.Ok;
+      return setHeaderValue(addHeader, type, kp, ks, vp, vs);
     },
     proxy_replace_header_map_value(type: number, kp: number, ks: number, vp: number, vs: number): number {
-      if (type >>> 0 > MAX_MAP) return R.BadArgument;
-      const k = str(kp, ks), v = str(vp, vs);
-      if (k === null || v === null) return R.InvalidMemoryAccess;
-      const c = ctx();
-      const map = c.mutableMap(type);
-      if (!map) return R.BadArgument;
-      replaceHeader(map, lower(k), v);
-      c.onHeadersModified(type);
-      return R.Ok;
+      return setHeaderValue(replaceHeader, type, kp, ks, vp, vs);
     },
     proxy_remove_header_map_value(type: number, kp: number, ks: number): number {
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
