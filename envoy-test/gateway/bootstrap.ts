@@ -209,8 +209,7 @@ function parseHcm(tc: YamlObject): HcmConfig {
   for (const u of tc.objList("upgrade_configs")) {
     const type = u.reqStr("upgrade_type");
     if (type.toLowerCase() !== "websocket") throw new ConfigError(u.at("upgrade_type"), `upgrade type "${type}" is ${UNSUPPORTED}`);
-    const enabled = u.wrapped("enabled");
-    websocket = enabled === undefined ? true : Boolean(enabled);
+    websocket = u.wrappedBool("enabled") ?? true;
     u.done();
   }
   // stream_idle_timeout default 5 minutes (http_connection_manager.proto); 0s disables.
@@ -252,7 +251,7 @@ function parseRoute(r: YamlObject): RouteConfig {
   if ((prefix === undefined) === (path === undefined)) throw new ConfigError(m.path, "exactly one of prefix or path is required (other matchers are " + UNSUPPORTED + ")");
   const match = {
     prefix, path,
-    caseSensitive: m.wrapped("case_sensitive") === undefined ? true : Boolean(m.wrapped("case_sensitive")),
+    caseSensitive: m.wrappedBool("case_sensitive") ?? true,
     headers: m.objList("headers").map(parseHeaderMatcher),
   };
   m.done();

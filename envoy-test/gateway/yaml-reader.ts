@@ -115,14 +115,24 @@ export class YamlObject {
 
   /** google.protobuf.UInt32Value / DoubleValue wrappers: a bare number or {value}. */
   wrapped(field: string): number | undefined {
+    return this.unwrap(field, "number");
+  }
+
+  /** google.protobuf.BoolValue: a bare boolean or {value} (protobuf JSON mapping of wrappers). */
+  wrappedBool(field: string): boolean | undefined {
+    return this.unwrap(field, "boolean");
+  }
+
+  private unwrap<K extends "number" | "boolean">(field: string, kind: K): (K extends "number" ? number : boolean) | undefined {
+    type T = K extends "number" ? number : boolean;
     const v = this.raw(field);
     if (v === undefined || v === null) return undefined;
-    if (typeof v === "number") return v;
+    if (typeof v === kind) return v as T;
     const o = YamlObject.of(v, this.at(field));
     const n = o.raw("value");
     o.done();
-    if (typeof n !== "number") throw new ConfigError(o.at("value"), `expected a number, got ${describe(n)}`);
-    return n;
+    if (typeof n !== kind) throw new ConfigError(o.at("value"), `expected a ${kind}, got ${describe(n)}`);
+    return n as T;
   }
 
   /** Enum given by name (protobuf JSON) — the names are checked against `allowed`. */
