@@ -6,7 +6,7 @@
 import type net from "node:net";
 import type { HeaderList, LocalResponse } from "../host/index.ts";
 import type { Cluster } from "./cluster.ts";
-import type { HcmConfig, RouteConfig } from "./config-model.ts";
+import type { HcmConfig } from "./config-model.ts";
 import type { Downstream, GatewayContext } from "./context.ts";
 import { FilterChain, type ChainSink } from "./filter-chain.ts";
 import {
@@ -157,7 +157,7 @@ export class ActiveStream implements ChainSink {
     if (action.timeoutMs > 0) {
       this.routeTimer = setTimeout(() => this.onRouteTimeout(), action.timeoutMs);
     }
-    const upstreamHead = this.finalizeRequestHeaders(headers, route, m.vh.requestHeadersToRemove, action.timeoutMs);
+    const upstreamHead = this.finalizeRequestHeaders(headers, m.remove, action.timeoutMs);
     this.pendingUpstream.push(upstreamHead);
     connectUpstream(cluster, host).then((sock) => this.onUpstreamConnected(sock), (e: ConnectError) => {
       if (this.finished) return;
@@ -166,9 +166,8 @@ export class ActiveStream implements ChainSink {
     void endOfStream;
   }
 
-  /** router.cc finalizeRequestHeaders: request_headers_to_remove (route, vhost, table), timeout header. */
-  private finalizeRequestHeaders(headers: HeaderList, route: RouteConfig, vhRemove: string[], timeoutMs: number): Buffer {
-    const remove = new Set([...route.requestHeadersToRemove, ...vhRemove, ...this.owner.routes.config.requestHeadersToRemove]);
+  /** router.cc finalizeRequestHeaders: request_headers_to_remove (route, vhost, table: one set per route), timeout header. */
+  private finalizeRequestHeaders(headers: HeaderList, remove: ReadonlySet<string>, timeoutMs: number): Buffer {
     const out: HeaderList = [["host", headerValue(headers, ":authority") ?? ""]];
     for (const [k, v] of headers) {
       if (k.startsWith(":") || remove.has(k)) continue;

@@ -2,9 +2,34 @@
 // RouteMatcher::findVirtualHost, VirtualHostImpl::getRouteFromEntries, RouteEntryImplBase::matchRoute).
 import type { HeaderList } from "../host/index.ts";
 import type { HeaderMatcher, RouteConfig, RouteTableConfig, VirtualHostConfig } from "./config-model.ts";
+import { headerValue as get } from "./http1.ts";
+
+/** A route with what its match and finalizeRequestHeaders need, worked out once at configure time. */
+interface CompiledRoute {
+  route: RouteConfig;
+  /** match.prefix / match.path, lower-cased when case_sensitive is false */
+  prefix?: string; path?: string;
+  /** request_headers_to_remove of the route, its virtual host and the table (router.cc finalizeRequestHeaders) */
+  remove: ReadonlySet<string>;
+}
+
+export interface RouteMatch { vh: VirtualHostConfig; route: RouteConfig; remove: ReadonlySet<string> }
 
 export class RouteTable {
-  constructor(readonly config: RouteTableConfig) {}
+  private readonly compiled = new Map<VirtualHostConfig, CompiledRoute[]>();
+
+  constructor(readonly config: RouteTableConfig) {
+    for (const vh of config.virtualHosts) {
+      this.compiled.set(vh, vh.routes.map((route) => {
+        const m = route.match;
+        const fold = (s: string | undefined): string | undefined => (s === undefined || m.caseSensitive ? s : s.toLowerCase());
+        return {
+          route, prefix: fold(m.prefix), path: fold(m.path),
+          remove: new Set([...route.requestHeadersToRemove, ...vh.requestHeadersToRemove, ...config.requestHeadersToRemove]),
+        };
+      }));
+    }
+  }
 
   /**
    * Domain search order (route_components.proto VirtualHost.domains): exact names, then suffix
@@ -32,7 +57,7 @@ export class RouteTable {
   }
 
   /** The first route of the virtual host whose match accepts the request, in config order. */
-  match(headers: HeaderList): { vh: VirtualHostConfig; route: RouteConfig } | undefined {
+  match(headers: HeaderList): RouteMatch | undefined {
     const authority = get(headers, ":authority") ?? "";
     const vh = this.findVirtualHost(authority);
     if (!vh) return undefined;
@@ -41,23 +66,20 @@ export class RouteTable {
     // without query when matching).
     const q = fullPath.search(/[?#]/);
     const path = q < 0 ? fullPath : fullPath.slice(0, q);
-    for (const route of vh.routes) {
-      const m = route.match;
-      if (m.prefix !== undefined) {
-        if (m.caseSensitive ? !path.startsWith(m.prefix) : !path.toLowerCase().startsWith(m.prefix.toLowerCase())) continue;
-      } else if (m.path !== undefined) {
-        if (m.caseSensitive ? path !== m.path : path.toLowerCase() !== m.path.toLowerCase()) continue;
+    let folded: string | undefined;
+    for (const c of this.compiled.get(vh)!) {
+      const m = c.route.match;
+      const p = m.caseSensitive ? path : (folded ??= path.toLowerCase());
+      if (c.prefix !== undefined) {
+        if (!p.startsWith(c.prefix)) continue;
+      } else if (c.path !== undefined) {
+        if (p !== c.path) continue;
       }
       if (!m.headers.every((hm) => headerMatches(hm, headers))) continue;
-      return { vh, route };
+      return { vh, route: c.route, remove: c.remove };
     }
     return undefined;
   }
-}
-
-function get(h: HeaderList, name: string): string | undefined {
-  for (const [k, v] of h) if (k === name) return v;
-  return undefined;
 }
 
 /** config/route/v3 HeaderMatcher (source/common/http/header_utility.cc matchHeaders). */

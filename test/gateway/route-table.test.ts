@@ -48,3 +48,8 @@ test("a string_match with ignore_case matches the header value in any letter cas
   assert.equal(routeIndex(t, req("/h", [["x-team", "cORE"]])), 3);
   assert.equal(routeIndex(t, req("/h", [["x-team", "other"]])), -1);
 });
+
+test("a match carries request_headers_to_remove of the route, its virtual host and the table", () => {
+  const m = table().match(req("/slack/x"));
+  assert.deepEqual([...m!.remove].sort(), ["x-route", "x-table", "x-vhost"]);
+});
