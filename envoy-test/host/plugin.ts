@@ -14,6 +14,9 @@ import { tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 
+/** What a caller may give a new stream or connection: its worker, properties and event hooks. */
+type StreamOptions = { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents };
+
 export class PluginLoadError extends Error {
   constructor(message: string, readonly errors: string[] = [message]) {
     super(message);
@@ -89,22 +92,25 @@ export class Plugin {
     return this.info.failOpen ? "skip" : "fail-closed";
   }
 
-  createHttpStream(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): HttpStream {
+  createHttpStream(opts: StreamOptions = {}): HttpStream {
     if (this.kind === "network") throw new Error(`plugin ${this.info.name || this.info.rootId}: loaded as a network filter (envoy.filters.network.wasm); it has no HTTP streams`);
-    const w = this.pick(opts.worker);
-    const mode = this.mode(w);
-    const id = mode === "vm" ? w.vm.allocContextId() : 0;
-    const s = new HttpStream(w.vm, id, w.root, this.info, mode, opts);
-    if (id) w.vm.contexts.set(id, s);
-    return s;
+    return this.open(HttpStream, opts);
   }
 
-  createTcpConnection(opts: { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents } = {}): TcpConnection {
+  createTcpConnection(opts: StreamOptions = {}): TcpConnection {
     if (this.kind === "http") throw new Error(`plugin ${this.info.name || this.info.rootId}: loaded as an HTTP filter (envoy.filters.http.wasm); it has no TCP connections`);
+    return this.open(TcpConnection, opts);
+  }
+
+  /** A stream context on the picked worker: a fresh context id when its VM runs, none when skipped or failed closed. */
+  private open<S extends HttpStream | TcpConnection>(
+    Kind: new (vm: WasmVm, id: number, root: RootContext, info: PluginInfo, mode: StreamMode, opts: StreamOptions) => S,
+    opts: StreamOptions,
+  ): S {
     const w = this.pick(opts.worker);
     const mode = this.mode(w);
     const id = mode === "vm" ? w.vm.allocContextId() : 0;
-    const s = new TcpConnection(w.vm, id, w.root, this.info, mode, opts);
+    const s = new Kind(w.vm, id, w.root, this.info, mode, opts);
     if (id) w.vm.contexts.set(id, s);
     return s;
   }
