@@ -5,6 +5,9 @@
 // Envoy accepts both the proto field name (snake_case) and its JSON name (lowerCamelCase)
 // (protobuf JSON mapping, used by Envoy's MessageUtil::loadFromYaml), so both spellings resolve.
 
+import { durationNanos } from "../config/rules.ts";
+import { parseDuration as parseProtoDuration } from "../config/schema.ts";
+
 export class ConfigError extends Error {
   constructor(readonly path: string, readonly reason: string) {
     super(`${path}: ${reason}`);
@@ -160,9 +163,10 @@ export class YamlObject {
 
 export function parseDuration(v: unknown, path: string): number {
   if (typeof v === "string") {
-    const m = /^(-?\d+(?:\.\d+)?)s$/.exec(v.trim());
-    if (!m) throw new ConfigError(path, `expected a duration like "5s" or "0.250s", got ${JSON.stringify(v)}`);
-    return Math.round(Number(m[1]) * 1000);
+    // The proto3 JSON Duration form, read by the config validator's parser (config/schema.ts).
+    const d = parseProtoDuration(v.trim());
+    if (!d) throw new ConfigError(path, `expected a duration like "5s" or "0.250s", got ${JSON.stringify(v)}`);
+    return Math.round(durationNanos(d) / 1e6);
   }
   if (v && typeof v === "object" && !Array.isArray(v)) {
     const o = YamlObject.of(v, path);
