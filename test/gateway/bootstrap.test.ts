@@ -89,6 +89,17 @@ test("malformed values name what was expected and where", () => {
   });
 });
 
+test("a duration with more than nine fractional digits is refused, as protobuf JSON refuses it", () => {
+  const doc = yaml("minimal.yaml");
+  const clusters = (doc.static_resources as { clusters: Record<string, unknown>[] }).clusters;
+  clusters[0].connect_timeout = "0.2500000001s";
+  assert.throws(() => parseBootstrap(doc), {
+    message: 'bootstrap.static_resources.clusters[0].connect_timeout: expected a duration like "5s" or "0.250s", got "0.2500000001s"',
+  });
+  clusters[0].connect_timeout = "0.25s";
+  assert.equal(parseBootstrap(doc).clusters[0].connectTimeoutMs, 250);
+});
+
 test("an HTTP filter chain that does not end with the router is refused", () => {
   const doc = yaml("minimal.yaml");
   const hcmConfig = (doc.static_resources as { listeners: { filter_chains: { filters: { typed_config: Record<string, unknown> }[] }[] }[] })
