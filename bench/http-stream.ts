@@ -2,8 +2,8 @@
 //   hostcalls per lifecycle, CPU time per lifecycle, linear memory after many lifecycles.
 // A lifecycle is what Envoy's HCM does for a request through one wasm filter: context create,
 // on_request_headers, on_response_headers, then on_log, on_done, on_delete.
-import { Host, ManualClock, type HeaderList, type Plugin } from "../envoy-test/host/index.ts";
-import { interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
+import type { HeaderList, Host, Plugin } from "../envoy-test/host/index.ts";
+import { benchPlugin, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import type { AddHeaderModule } from "./peers.ts";
 
 // A browser GET as Envoy's codec hands it over (lower-case names, pseudo-headers first).
@@ -20,10 +20,7 @@ export const RESPONSE: HeaderList = [
 export const linearBytes = (p: Plugin): number => p.workers[0].vm.mem.memory.buffer.byteLength;
 
 export async function loadAddHeader(m: AddHeaderModule, countHostcalls = false): Promise<{ host: Host; plugin: Plugin }> {
-  const host = new Host({ clock: new ManualClock(), recordLogs: false, countHostcalls });
-  const plugin = await host.loadPlugin({ wasm: m.wasm!, rootId: "add_header", configuration: m.configuration, workers: 1 });
-  if (plugin.failed) throw new Error(`${m.name}: plugin failed to start`);
-  return { host, plugin };
+  return benchPlugin(m.name, { wasm: m.wasm!, rootId: "add_header", configuration: m.configuration }, countHostcalls);
 }
 
 function lifecycles(plugin: Plugin, n: number): void {

@@ -1,5 +1,6 @@
 // Shared helpers of the benchmarks: machine description, timing by rounds, tables, results.
 import { cpus, totalmem } from "node:os";
+import { Host, ManualClock, type Plugin } from "../envoy-test/host/index.ts";
 
 export interface Machine { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string }
 
@@ -68,4 +69,13 @@ export function target(what: string, value: number | null, limit: number, unit: 
   const met = value === null ? null : value <= limit;
   console.log(`  target ${what}: ${value === null ? "not measured" : `${fmt(value)} ${unit}`} (limit ${fmt(limit)} ${unit}) ${met === null ? "UNKNOWN" : met ? "met" : "MISSED"}`);
   return { what, value, limit, unit, met };
+}
+
+/** A plugin on one worker of a host with a manual clock and no log recording, as every host
+ *  benchmark times it; `what` names it when it fails to start. */
+export async function benchPlugin(what: string, opts: Omit<Parameters<Host["loadPlugin"]>[0], "workers">, countHostcalls = false): Promise<{ host: Host; plugin: Plugin }> {
+  const host = new Host({ clock: new ManualClock(), recordLogs: false, countHostcalls });
+  const plugin = await host.loadPlugin({ ...opts, workers: 1 });
+  if (plugin.failed) throw new Error(`${what}: plugin failed to start`);
+  return { host, plugin };
 }

@@ -2,8 +2,8 @@
 // memory per open websocket, and linear memory over many websocket lifecycles.
 // Modules: conn-accounting (root conn_accounting) and drain-signal (root drain_signal, no drain
 // active), against the floor's no-op body callback (bench/floor.wat).
-import { Host, ManualClock, type HeaderList, type HttpStream, type Plugin } from "../envoy-test/host/index.ts";
-import { fmt, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
+import type { HeaderList, HttpStream, Plugin } from "../envoy-test/host/index.ts";
+import { benchPlugin, fmt, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import { linearBytes } from "./http-stream.ts";
 import { floorModule } from "./peers.ts";
 import { buildFixture } from "../test/host/sdk-fixture.ts";
@@ -27,10 +27,7 @@ async function modules(): Promise<Module[]> {
 }
 
 async function load(m: Module): Promise<Plugin> {
-  const host = new Host({ clock: new ManualClock(), recordLogs: false });
-  const plugin = await host.loadPlugin({ wasm: m.wasm, rootId: m.rootId, vmId: "wss", configuration: m.configuration, workers: 1 });
-  if (plugin.failed) throw new Error(`${m.name}: plugin failed to start`);
-  return plugin;
+  return (await benchPlugin(m.name, { wasm: m.wasm, rootId: m.rootId, vmId: "wss", configuration: m.configuration })).plugin;
 }
 
 let connectionId = 1;

@@ -4,19 +4,16 @@
 // stream, <= 2 us per request.
 import { readFileSync } from "node:fs";
 import wabtInit from "wabt";
-import { Host, ManualClock, type HeaderList, type Plugin } from "../envoy-test/host/index.ts";
+import type { HeaderList, Host, Plugin } from "../envoy-test/host/index.ts";
 import { CONFIG, upgrade } from "../test/host/ws-router-fixture.ts";
-import { interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
+import { benchPlugin, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import { floorModule } from "./peers.ts";
 
 const REQUESTS = ["/messages", "/presence?team=T024BE7LD", "/apps", "/messages/v2/x"].map((p) => upgrade(p));
 const SWITCHING: HeaderList = [[":status", "101"], ["upgrade", "websocket"], ["connection", "Upgrade"], ["sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="]];
 
 async function load(wasm: string | Uint8Array, configuration: string, countHostcalls = false): Promise<{ host: Host; plugin: Plugin }> {
-  const host = new Host({ clock: new ManualClock(), recordLogs: false, countHostcalls });
-  const plugin = await host.loadPlugin({ wasm, rootId: "ws_router", configuration, workers: 1 });
-  if (plugin.failed) throw new Error("ws-router bench: plugin failed to start");
-  return { host, plugin };
+  return benchPlugin("ws-router bench", { wasm, rootId: "ws_router", configuration }, countHostcalls);
 }
 
 function lifecycles(plugin: Plugin, n: number): void {
