@@ -11,9 +11,10 @@ import type { Downstream, GatewayContext } from "./context.ts";
 import { FilterChain, type ChainSink } from "./filter-chain.ts";
 import {
   ChunkedDecoder, encodeChunk, headEnd, headerValue, HttpParseError, LAST_CHUNK, parseResponseHead,
-  responseFraming, serializeRequestHead, serializeResponseHead, type Framing, type RequestHead,
+  responseFraming, serializeRequestHead, serializeResponseHead, type Framing,
 } from "./http1.ts";
-import type { RouteTable } from "./route-table.ts";
+import type { RequestHead } from "./http1-codec.ts";
+import type { RouteMatch, RouteTable } from "./route-table.ts";
 import { connectFailureBody, ConnectError, connectUpstream } from "./upstream.ts";
 import type { UpstreamHost } from "./cluster.ts";
 
@@ -60,12 +61,19 @@ export class ActiveStream implements ChainSink {
   private downstreamEnded = false;
   private startedAt = Date.now();
   private upstreamStatus = 0;
+  /** the route chosen for this request (conn_manager_impl.cc refreshCachedRoute), until a filter clears the cache */
+  private cachedRoute: RouteMatch | undefined;
+  private routeCacheClearsSeen = 0;
+  private routeTimeoutMs = 0;
+  /** request bytes waiting for the upstream connection, for the buffer limit */
+  private pendingBytes = 0;
+  private readDisabledByUpstream = false;
+  private upstreamPausedByDownstream = false;
 
   constructor(private readonly owner: StreamOwner, private readonly head: RequestHead, plugins: import("../host/index.ts").Plugin[]) {
     const h = head.headers;
-    const upgrade = headerValue(h, "upgrade");
     const connTokens = (headerValue(h, "connection") ?? "").toLowerCase().split(",").map((t) => t.trim());
-    this.isUpgrade = upgrade !== undefined && connTokens.includes("upgrade");
+    this.isUpgrade = head.upgrade;
     this.requestChunked = (headerValue(h, "transfer-encoding") ?? "").toLowerCase() === "chunked";
     this.closeAfter = connTokens.includes("close") || head.version === "1.0";
     this.idleTimeoutMs = owner.hcm.streamIdleTimeoutMs;
@@ -82,14 +90,6 @@ export class ActiveStream implements ChainSink {
     const h = this.head.headers;
     const authority = headerValue(h, "host") ?? "";
     const headers: HeaderList = [[":authority", authority], [":path", this.head.target], [":method", this.head.method], [":scheme", "http"]];
-    if (this.isUpgrade && (!o.hcm.websocket || (headerValue(h, "upgrade") ?? "").toLowerCase() !== "websocket")
-      && o.routes.match([...headers, ...h])) {
-      // An upgrade the HCM has no upgrade_config for, on a request that has a route: 403 and the
-      // connection closes (conn_manager_impl.cc ActiveStream::decodeHeaders, "upgrade_failed").
-      o.stat("downstream_rq_ws_on_non_ws_route").inc();
-      this.sendLocalReply(403, "", "upgrade_failed", [], true);
-      return;
-    }
     for (const [k, v] of h) {
       if (k === "host") continue;
       if (!this.isUpgrade && (k === "connection" || k === "upgrade" || k === "keep-alive" || k === "proxy-connection")) continue;
@@ -98,6 +98,21 @@ export class ActiveStream implements ChainSink {
     // x-forwarded-proto from the downstream scheme; x-request-id generated when absent.
     if (!headers.some(([k]) => k === "x-forwarded-proto")) headers.push(["x-forwarded-proto", "http"]);
     if (!headers.some(([k]) => k === "x-request-id")) headers.push(["x-request-id", newRequestId()]);
+    // One route lookup per request, before the filters (ActiveStream::decodeHeaders
+    // refreshCachedRoute); the router reuses it unless a filter cleared the route cache.
+    this.cachedRoute = o.routes.match(headers);
+    if (this.isUpgrade && (!o.hcm.websocket || (headerValue(h, "upgrade") ?? "").toLowerCase() !== "websocket") && this.cachedRoute) {
+      // An upgrade the HCM has no upgrade_config for, on a request that has a route: 403 and the
+      // connection closes (conn_manager_impl.cc ActiveStream::decodeHeaders, "upgrade_failed").
+      o.stat("downstream_rq_ws_on_non_ws_route").inc();
+      this.sendLocalReply(403, "", "upgrade_failed", [], true);
+      return;
+    }
+    this.owner.downstream.watermarks = {
+      // the client reads too slowly: stop reading the upstream until its buffer drains to half
+      onAboveHigh: () => { if (!this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = true; this.upstream?.pause(); } },
+      onBelowLow: () => { if (this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = false; this.upstream?.resume(); } },
+    };
     if (endOfStream) this.requestDone = true;
     this.chain.decodeHeaders(headers, endOfStream);
   }
@@ -123,7 +138,13 @@ export class ActiveStream implements ChainSink {
 
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): void {
     const o = this.owner;
-    const m = o.routes.match(headers);
+    const clears = this.chain.routeCacheClears();
+    if (clears !== this.routeCacheClearsSeen) {
+      // a filter edited the request headers or called clear_route_cache: match again
+      this.routeCacheClearsSeen = clears;
+      this.cachedRoute = o.routes.match(headers);
+    }
+    const m = this.cachedRoute;
     if (!m) {
       o.stat("no_route").inc();
       this.sendLocalReply(404, "", "route_not_found");
@@ -154,16 +175,22 @@ export class ActiveStream implements ChainSink {
     cluster.counter("upstream_rq_total").inc();
     cluster.gauge("upstream_rq_active").add(1);
     host.rqTotal++; host.rqActive++;
-    if (action.timeoutMs > 0) {
-      this.routeTimer = setTimeout(() => this.onRouteTimeout(), action.timeoutMs);
-    }
+    this.routeTimeoutMs = action.timeoutMs;
+    // router.cc arms the route timeout at onRequestComplete: when the whole request went
+    // upstream-bound. An upgrade's request never completes, so no route timeout applies to it
+    // (its stream_idle_timeout does).
+    if (endOfStream) this.armRouteTimeout();
     const upstreamHead = this.finalizeRequestHeaders(headers, m.remove, action.timeoutMs);
     this.pendingUpstream.push(upstreamHead);
     connectUpstream(cluster, host).then((sock) => this.onUpstreamConnected(sock), (e: ConnectError) => {
       if (this.finished) return;
       this.sendLocalReply(503, connectFailureBody(e), `upstream_reset_before_response_started{${e.reason}}`);
     });
-    void endOfStream;
+  }
+
+  private armRouteTimeout(): void {
+    if (this.routeTimer || this.routeTimeoutMs <= 0 || this.finished || this.isUpgrade) return;
+    this.routeTimer = setTimeout(() => this.onRouteTimeout(), this.routeTimeoutMs);
   }
 
   /** router.cc finalizeRequestHeaders: request_headers_to_remove (route, vhost, table: one set per route), timeout header. */
@@ -182,8 +209,10 @@ export class ActiveStream implements ChainSink {
     if (this.finished) { sock.destroy(); return; }
     this.upstream = sock;
     this.upstreamConnected = true;
-    for (const b of this.pendingUpstream) sock.write(b);
+    for (const b of this.pendingUpstream) this.writeUpstream(b);
     this.pendingUpstream = [];
+    this.pendingBytes = 0;
+    if (this.upstreamPausedByDownstream) sock.pause();
     if (this.upgraded === false && this.upstreamEnded) sock.end();
     sock.on("data", (d: Buffer) => {
       // Until the response head is through, one read can yield head and body (a 101 and the
@@ -202,12 +231,40 @@ export class ActiveStream implements ChainSink {
       out = Buffer.concat([data.length ? encodeChunk(data) : Buffer.alloc(0), endOfStream ? LAST_CHUNK : Buffer.alloc(0)]);
     }
     if (this.upstreamConnected && this.upstream) {
-      if (out.length) this.upstream.write(out);
+      if (out.length) this.writeUpstream(out);
       if (endOfStream && (this.upgraded || this.isUpgrade)) this.upstream.end();
     } else {
-      if (out.length) this.pendingUpstream.push(Buffer.from(out));
+      if (out.length) {
+        this.pendingUpstream.push(Buffer.from(out));
+        this.pendingBytes += out.length;
+        // the router's buffer for a request whose upstream is not connected yet is bounded too
+        if (this.pendingBytes > this.upstreamLimit()) this.disableDownstreamRead(true);
+      }
       if (endOfStream && this.isUpgrade) this.upstreamEnded = true;
     }
+    if (endOfStream) this.armRouteTimeout();
+  }
+
+  private upstreamLimit(): number { return this.upstreamCluster?.config.bufferLimitBytes ?? 1024 * 1024; }
+
+  /**
+   * A write toward the backend with the upstream connection's watermarks (connection_impl.cc;
+   * router's UpstreamRequest onAboveWriteBufferHighWatermark → readDisable on the downstream):
+   * above the limit the client is not read until the queued bytes drained to half of it.
+   */
+  private writeUpstream(b: Uint8Array): void {
+    const sock = this.upstream!;
+    const limit = this.upstreamLimit();
+    sock.write(b, () => {
+      if (this.readDisabledByUpstream && sock.writableLength <= limit / 2) this.disableDownstreamRead(false);
+    });
+    if (sock.writableLength > limit) this.disableDownstreamRead(true);
+  }
+
+  private disableDownstreamRead(disable: boolean): void {
+    if (disable === this.readDisabledByUpstream || (disable && this.finished)) return;
+    this.readDisabledByUpstream = disable;
+    this.owner.downstream.readDisable(disable);
   }
 
   private onUpstreamData(d: Buffer): void {
@@ -417,6 +474,8 @@ export class ActiveStream implements ChainSink {
     if (this.finished) return;
     this.finished = true;
     this.clearRouteTimer();
+    this.disableDownstreamRead(false);
+    this.owner.downstream.watermarks = null;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.owner.gauge("downstream_rq_active").sub(1);
     if (this.upgraded) this.owner.gauge("downstream_cx_upgrades_active").sub(1);

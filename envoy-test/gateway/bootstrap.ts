@@ -112,12 +112,20 @@ function parseListener(l: YamlObject): ListenerConfig {
   if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1 && backlog <= 0xffffffff)) {
     throw new ConfigError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
   }
+  const bufferLimitBytes = bufferLimit(l);
   l.done();
   const terminal = filters.findIndex((f) => f.kind !== "wasm");
   if (terminal !== filters.length - 1) {
     throw new ConfigError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
   }
-  return { name, address, filters, ...(backlog !== undefined ? { backlog } : {}) };
+  return { name, address, filters, bufferLimitBytes, ...(backlog !== undefined ? { backlog } : {}) };
+}
+
+/** per_connection_buffer_limit_bytes (listener.proto, cluster.proto): default 1 MiB. */
+function bufferLimit(o: YamlObject): number {
+  const n = o.int("per_connection_buffer_limit_bytes") ?? 1024 * 1024;
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new ConfigError(o.at("per_connection_buffer_limit_bytes"), `expected an integer from 1 to 4294967295, got ${n}`);
+  return n;
 }
 
 function typedConfig(f: YamlObject, expected: string): YamlObject {
@@ -216,8 +224,36 @@ function parseHcm(tc: YamlObject): HcmConfig {
   const streamIdleTimeoutMs = tc.durationMs("stream_idle_timeout") ?? 300_000;
   // max_request_headers_kb default 60 (http_connection_manager.proto).
   const maxRequestHeadersKb = tc.wrapped("max_request_headers_kb") ?? 60;
+  // request_headers_timeout: disabled unless set (http_connection_manager.proto).
+  const requestHeadersTimeoutMs = tc.durationMs("request_headers_timeout") ?? 0;
+  // common_http_protocol_options (protocol.proto HttpProtocolOptions): idle_timeout default 1 h,
+  // max_headers_count default 100.
+  let idleTimeoutMs = 3_600_000;
+  let maxHeadersCount = 100;
+  const cp = tc.obj("common_http_protocol_options");
+  if (cp) {
+    idleTimeoutMs = cp.durationMs("idle_timeout") ?? idleTimeoutMs;
+    maxHeadersCount = cp.wrapped("max_headers_count") ?? maxHeadersCount;
+    if (maxHeadersCount < 1) throw new ConfigError(cp.at("max_headers_count"), "must be at least 1");
+    cp.done();
+  }
+  // http_protocol_options (protocol.proto Http1ProtocolOptions): HTTP/1.0 refused unless
+  // accept_http_10; absolute-form targets allowed by default.
+  let acceptHttp10 = false;
+  let defaultHostForHttp10: string | undefined;
+  let allowAbsoluteUrl = true;
+  const hp = tc.obj("http_protocol_options");
+  if (hp) {
+    acceptHttp10 = hp.bool("accept_http_10") ?? false;
+    defaultHostForHttp10 = hp.str("default_host_for_http_10");
+    allowAbsoluteUrl = hp.wrappedBool("allow_absolute_url") ?? true;
+    hp.done();
+  }
   tc.done();
-  return { statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb };
+  return {
+    statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb,
+    requestHeadersTimeoutMs, idleTimeoutMs, maxHeadersCount, acceptHttp10, defaultHostForHttp10, allowAbsoluteUrl,
+  };
 }
 
 function parseRouteTable(rc: YamlObject): RouteTableConfig {
@@ -333,6 +369,7 @@ function parseCluster(c: YamlObject): ClusterConfig {
     dnsRefreshMs: c.durationMs("dns_refresh_rate") ?? 5000,
     healthChecks: c.objList("health_checks").map(parseHealthCheck),
     panicThresholdPct: 50,
+    bufferLimitBytes: bufferLimit(c),
   };
   c.enumName("dns_lookup_family", ["AUTO", "V4_ONLY", "V4_PREFERRED"], "AUTO");
   const la = c.obj("load_assignment");

@@ -53,6 +53,16 @@ export interface HcmConfig {
   websocket: boolean;
   streamIdleTimeoutMs: number;   // 0 disables
   maxRequestHeadersKb: number;
+  /** request_headers_timeout; 0 (the default) disables */
+  requestHeadersTimeoutMs: number;
+  /** common_http_protocol_options.idle_timeout (default 1 h); 0 disables */
+  idleTimeoutMs: number;
+  /** common_http_protocol_options.max_headers_count (default 100) */
+  maxHeadersCount: number;
+  /** http_protocol_options */
+  acceptHttp10: boolean;
+  defaultHostForHttp10?: string;
+  allowAbsoluteUrl: boolean;
 }
 
 export interface TcpProxyConfig { statPrefix: string; cluster: string; idleTimeoutMs: number }
@@ -66,6 +76,8 @@ export interface ListenerConfig {
   name: string; address: SocketAddress; filters: NetworkFilterConfig[];
   /** tcp_backlog_size; undefined: Envoy's default, net.core.somaxconn on Linux (128 elsewhere) */
   backlog?: number;
+  /** per_connection_buffer_limit_bytes (default 1 MiB): the high watermark of each connection's buffers */
+  bufferLimitBytes: number;
 }
 
 export interface HealthCheckConfig {
@@ -82,6 +94,8 @@ export interface ClusterConfig {
   dnsRefreshMs: number;
   healthChecks: HealthCheckConfig[];
   panicThresholdPct: number;
+  /** per_connection_buffer_limit_bytes (default 1 MiB) of the upstream connections */
+  bufferLimitBytes: number;
 }
 
 export interface BootstrapConfig {

@@ -31,6 +31,18 @@ export interface Downstream {
    * cork/uncork): a response head and the body bytes read with it leave in one segment.
    */
   batch(fn: () => void): void;
+  /**
+   * Stops (true) or restarts (false) reading from the client; counted, as Envoy's
+   * Connection::readDisable is: reading resumes when every disable was undone.
+   */
+  readDisable(disable: boolean): void;
+  /** per_connection_buffer_limit_bytes of the listener */
+  readonly bufferLimit: number;
+  /**
+   * Write-buffer watermarks (Envoy's WatermarkBuffer: high = the limit, low = half): called when the
+   * bytes queued toward the client rise above the limit, and again when they fall to half of it.
+   */
+  watermarks: { onAboveHigh(): void; onBelowLow(): void } | null;
 }
 
 /** A terminal network filter (HCM or tcp_proxy) on one connection. */

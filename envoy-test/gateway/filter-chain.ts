@@ -58,6 +58,13 @@ export class FilterChain {
 
   get size(): number { return this.slots.length; }
 
+  /** How often the filters cleared the route cache (header edits, clear_route_cache), summed. */
+  routeCacheClears(): number {
+    let n = 0;
+    for (const s of this.slots) n += s.stream.routeCacheClears;
+    return n;
+  }
+
   /** Runs one filter callback; afterwards applies a local reply or close the filter made inside it. */
   private readonly continuedInCall = new Set<string>();
 

@@ -97,6 +97,19 @@ export class Listener {
       socket.end();
     };
 
+    // Envoy's connection write buffer watermarks (network/connection_impl.cc
+    // onWriteBufferHighWatermark / onWriteBufferLowWatermark): high at the buffer limit, low at half.
+    const limit = this.config.bufferLimitBytes;
+    let aboveHigh = false;
+    const onFlushed = (): void => {
+      if (aboveHigh && socket.writableLength <= limit / 2) { aboveHigh = false; downstream.watermarks?.onBelowLow(); }
+    };
+    const writeWatermarked = (d: Uint8Array): void => {
+      socket.write(d, onFlushed);
+      if (!aboveHigh && socket.writableLength > limit) { aboveHigh = true; downstream.watermarks?.onAboveHigh(); }
+    };
+    let readDisables = 0;
+
     const writeOut = (data: Uint8Array, end: boolean): void => {
       let d = data;
       for (let i = network.length - 1; i >= 0; i--) {
@@ -109,7 +122,7 @@ export class Listener {
         d = n.conn.upstreamData;
       }
       if (socket.destroyed) return;
-      if (d.length) socket.write(d);
+      if (d.length) writeWatermarked(d);
       if (end) socket.end();
     };
 
@@ -123,6 +136,12 @@ export class Listener {
         socket.cork();
         try { fn(); } finally { socket.uncork(); }
       },
+      readDisable: (disable) => {
+        readDisables += disable ? 1 : -1;
+        if (readDisables > 0) socket.pause(); else { readDisables = 0; socket.resume(); }
+      },
+      bufferLimit: limit,
+      watermarks: null,
     };
 
     for (const f of this.config.filters) {

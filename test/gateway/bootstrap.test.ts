@@ -50,7 +50,7 @@ test("camelCase field names are accepted like their snake_case proto names", () 
 
 test("a listener field outside the subset is refused with its YAML path", () => {
   assert.throws(() => loadBootstrapFile(fixture("unsupported-listener-field.yaml")), {
-    message: "bootstrap.static_resources.listeners[0].per_connection_buffer_limit_bytes: not supported by the local gateway; it runs in Envoy",
+    message: "bootstrap.static_resources.listeners[0].freebind: not supported by the local gateway; it runs in Envoy",
   });
 });
 
@@ -109,7 +109,7 @@ test("an HTTP filter chain that does not end with the router is refused", () => 
 });
 
 test("startGateway refuses an unsupported config before opening any socket", async () => {
-  await assert.rejects(startGateway({ configPath: fixture("unsupported-listener-field.yaml") }), /per_connection_buffer_limit_bytes: not supported by the local gateway; it runs in Envoy/);
+  await assert.rejects(startGateway({ configPath: fixture("unsupported-listener-field.yaml") }), /freebind: not supported by the local gateway; it runs in Envoy/);
 });
 
 test("a configuration of a type other than StringValue is refused with its path", () => {
