@@ -26,6 +26,19 @@ interface Slot {
 const EMPTY = new Uint8Array(0);
 const concat = (a: Uint8Array | null, b: Uint8Array): Uint8Array => (a && a.length ? Buffer.concat([a, b]) : b);
 
+/**
+ * Data that arrived while the headers were stopped. A Wasm filter's StopIteration on headers is
+ * StopAllIterationAndWatermark (cpp-host convertVmCallResultToFilterHeadersStatus), so Envoy's
+ * FilterManager buffers such data in one buffer (handleDataIfStopAll) and hands it over as one
+ * chunk when iteration continues: bytes that came with an upgrade request reach the filter as a
+ * single body callback, not one per socket read.
+ */
+function takeQueued(q: { data: Uint8Array; eos: boolean }[]): { data: Uint8Array; eos: boolean } | null {
+  if (q.length === 0) return null;
+  if (q.length === 1) return q[0];
+  return { data: Buffer.concat(q.map((e) => e.data)), eos: q[q.length - 1].eos };
+}
+
 export class FilterChain {
   private readonly slots: Slot[] = [];
   /** index of the decoder filter whose headers call paused iteration, or -1 */
@@ -114,8 +127,8 @@ export class FilterChain {
     }
     this.reqHeadersDone = true;
     this.sink.onRequestHeaders(h, eos);
-    const q = this.queuedReq; this.queuedReq = [];
-    for (const d of q) this.decodeData(d.data, d.eos);
+    const q = takeQueued(this.queuedReq); this.queuedReq = [];
+    if (q) this.decodeData(q.data, q.eos);
   }
   private pendingReqHeaders: { h: HeaderList; eos: boolean } | null = null;
   private pendingResHeaders: { h: HeaderList; eos: boolean } | null = null;
@@ -152,8 +165,8 @@ export class FilterChain {
     }
     this.resHeadersDone = true;
     this.sink.onResponseHeaders(h, eos);
-    const q = this.queuedRes; this.queuedRes = [];
-    for (const d of q) this.encodeData(d.data, d.eos);
+    const q = takeQueued(this.queuedRes); this.queuedRes = [];
+    if (q) this.encodeData(q.data, q.eos);
   }
 
   encodeData(data: Uint8Array, eos: boolean, from = this.slots.length - 1): void {

@@ -73,6 +73,15 @@ test("StopIteration pauses the later filters and the router until proxy_continue
   assert.deepEqual(log, ["a:reqH", "b:reqH", "router::path=/messages;:authority=gw", "a:reqB(early)", "b:reqB(early)", "upstream(early)"]);
 });
 
+test("body chunks that arrive while the headers are stopped reach the filter as one buffered chunk on continue", () => {
+  const { c, log, streams } = chain({ a: { onRequestHeaders: () => FilterHeadersStatus.StopIteration }, b: {} });
+  c.decodeHeaders(REQ, false);
+  c.decodeData(Buffer.from("frame1"), false);
+  c.decodeData(Buffer.from("frame2"), false);
+  streams[0].events.onContinue!(StreamType.HttpRequest);
+  assert.deepEqual(log.slice(3), ["a:reqB(frame1frame2)", "b:reqB(frame1frame2)", "upstream(frame1frame2)"]);
+});
+
 test("a body chunk a filter stops on is handed back to it whole with the next chunk", () => {
   let calls = 0;
   const { c, log } = chain({ a: { onRequestBody: () => (++calls === 1 ? FilterDataStatus.StopIterationAndBuffer : FilterDataStatus.Continue) } });
