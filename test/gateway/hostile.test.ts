@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
-import { bootstrap, hcm, rawExchange, staticCluster, waitFor } from "./support.ts";
+import { bootstrap, hcm, staticCluster, waitFor } from "./support.ts";
 
 const UPGRADE = "GET /ws HTTP/1.1\r\nhost: gw\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\n";
 
@@ -54,6 +54,18 @@ async function gateway(b: Backend, hcmExtra: Record<string, unknown> = {}, route
     [staticCluster("b", [{ address: "127.0.0.1", port: b.port }], clusterExtra)]);
   Object.assign(config.static_resources.listeners[0], listenerExtra);
   return startGateway({ config });
+}
+
+/** Writes a request and resolves with what was read once `until` matches; fails after 5 s. */
+function rawExchange(port: number, request: string, until: (s: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let data = "";
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`no complete answer in 5 s; read ${JSON.stringify(data.slice(0, 200))}`)); }, 5000);
+    s.on("data", (d) => { data += d.toString("latin1"); if (until(data)) { clearTimeout(timer); s.destroy(); resolve(data); } });
+    s.on("error", () => {});
+    s.write(request);
+  });
 }
 
 const status = (raw: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
