@@ -39,6 +39,8 @@ function takeQueued(q: { data: Uint8Array; eos: boolean }[]): { data: Uint8Array
   return { data: Buffer.concat(q.map((e) => e.data)), eos: q[q.length - 1].eos };
 }
 
+type ChainEvent = { kind: "continue"; type: StreamType } | { kind: "close" } | { kind: "local"; r: LocalResponse };
+
 export class FilterChain {
   private readonly slots: Slot[] = [];
   /** index of the decoder filter whose headers call paused iteration, or -1 */
@@ -60,9 +62,9 @@ export class FilterChain {
       slot.stream = p.createHttpStream({
         worker: worker % Math.max(1, p.workers.length || 1), properties,
         events: {
-          onContinue: (type) => this.onContinue(index, type),
-          onClose: () => { if (!this.inCall) this.reset(); },
-          onLocalResponse: (r) => { if (!this.inCall) this.localReply(r); },
+          onContinue: (type) => this.onEvent(index, { kind: "continue", type }),
+          onClose: () => this.onEvent(index, { kind: "close" }),
+          onLocalResponse: (r) => this.onEvent(index, { kind: "local", r }),
         },
       });
       this.slots.push(slot);
@@ -78,23 +80,38 @@ export class FilterChain {
     return n;
   }
 
-  /** Runs one filter callback; afterwards applies a local reply or close the filter made inside it. */
-  private readonly continuedInCall = new Set<string>();
+  /** events a filter raised inside a callback, applied once the callback returned */
+  private readonly pendingEvents: { index: number; ev: ChainEvent }[] = [];
 
+  /** The one channel from the host's streams to the chain: continue, close, local reply. */
+  private onEvent(index: number, ev: ChainEvent): void {
+    if (this.completed) return;
+    if (this.inCall) { this.pendingEvents.push({ index, ev }); return; }
+    this.apply(index, ev);
+  }
+
+  private apply(index: number, ev: ChainEvent): void {
+    if (ev.kind === "local") this.localReply(ev.r);
+    else if (ev.kind === "close") this.reset();
+    else this.onContinue(index, ev.type);
+  }
+
+  /**
+   * Runs one filter callback. A local reply or close the filter made inside it ends filter
+   * processing as soon as it returns (null); a continue made inside it is applied after the
+   * status it returned took effect (Envoy defers continueDecoding from inside a filter callback
+   * to after the callback: FilterManager's "filter_call_state_" check), in a microtask.
+   */
   private call<T>(slot: Slot, fn: () => T): T | null {
+    void slot;
     this.inCall++;
     let r: T;
     try { r = fn(); } finally { this.inCall--; }
-    if (this.continuedInCall.size && !this.inCall) {
-      const pending = [...this.continuedInCall];
-      this.continuedInCall.clear();
-      queueMicrotask(() => {
-        for (const k of pending) { const [i, t] = k.split(":").map(Number); this.onContinue(i, t as StreamType); }
-      });
-    }
-    const s = slot.stream;
-    if (s.localResponse && s.localResponse !== this.handledLocal) { this.localReply(s.localResponse); return null; }
-    if (s.closed) { this.reset(); return null; }
+    if (this.inCall || this.pendingEvents.length === 0) return r;
+    const events = this.pendingEvents.splice(0);
+    const end = events.find((e) => e.ev.kind !== "continue");
+    if (end) { this.apply(end.index, end.ev); return null; }
+    queueMicrotask(() => { for (const e of events) this.apply(e.index, e.ev); });
     return r;
   }
 
@@ -218,12 +235,6 @@ export class FilterChain {
 
   private onContinue(index: number, type: StreamType): void {
     if (this.stopped || this.completed) return;
-    if (this.inCall) {
-      // continue_stream from inside the callback that is about to return Stop: the host delivers
-      // it before the status is known; apply it once the call returned.
-      this.continuedInCall.add(`${index}:${type}`);
-      return;
-    }
     const slot = this.slots[index];
     if (type === StreamType.HttpRequest) {
       if (this.reqHeadersPausedAt === index && this.pendingReqHeaders) {

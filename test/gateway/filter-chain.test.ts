@@ -15,7 +15,10 @@ type Script = {
 class FakeStream {
   requestHeaders: HeaderList = []; responseHeaders: HeaderList = [];
   requestBody: Uint8Array = new Uint8Array(0); responseBody: Uint8Array = new Uint8Array(0);
-  localResponse: LocalResponse | null = null;
+  private reply: LocalResponse | null = null;
+  /** as the host's HttpStream: a local reply is reported through the stream's events */
+  get localResponse(): LocalResponse | null { return this.reply; }
+  set localResponse(r: LocalResponse | null) { this.reply = r; if (r) this.events.onLocalResponse?.(r); }
   closed = false;
   completed = 0;
   constructor(readonly name: string, readonly script: Script, readonly events: StreamEvents, readonly log: string[]) {}
