@@ -137,6 +137,8 @@ export class ServerCodec {
 
   private head(major: number, minor: number, raw: string[], method: string, url: string, upgrade: boolean): RequestHead {
     const version = `${major}.${minor}`;
+    // HTTP/0.9 (no version) and versions other than 1.x are not HTTP/1 requests to Envoy's codec
+    if (major !== 1 || minor > 1) throw new HttpParseError(400, "http1.codec_error", `request line is not "METHOD target HTTP/1.x" (version ${version})`);
     if (version === "1.0" && !this.opts.acceptHttp10) {
       throw new HttpParseError(426, "http1.http_10_not_allowed", "HTTP/1.0 request (accept_http_10 is false)");
     }
@@ -210,6 +212,10 @@ export class ServerCodec {
 }
 
 function mapError(e: Error & { code?: string; reason?: string }): HttpParseError {
+  if (e.code === "HPE_INVALID_TRANSFER_ENCODING" && /Content-Length/.test(e.reason ?? "")) {
+    // chunked with a content-length: Envoy's 400 unless allow_chunked_length (codec_impl.cc)
+    return new HttpParseError(400, "http1.content_length_and_chunked_not_allowed", "request has both content-length and transfer-encoding");
+  }
   const [status, details] = ERRORS[e.code ?? ""] ?? [400, "http1.codec_error"];
   return new HttpParseError(status, details, `${e.code ?? "parse error"}: ${e.reason ?? e.message}`);
 }

@@ -1,6 +1,8 @@
-// HTTP/1.1 message heads and chunked bodies, parsed by hand so that the raw bytes after a 101
-// stay ours to pass through the filters (Envoy's codec hands them over as body data:
-// source/common/http/http1/codec_impl.cc, ConnectionImpl::onMessageCompleteBase / upgrade).
+// HTTP/1.1 pieces shared by both sides: the upstream response head and chunked-body parser (small
+// and by hand: a backend's response, bounded by max_request_headers_kb; requests from clients go
+// through llhttp in http1-codec.ts), header lookups, and the serialisers for what the gateway
+// writes. After a 101 the raw bytes stay ours to pass through the filters (Envoy's codec hands
+// them over as body data: source/common/http/http1/codec_impl.cc onMessageCompleteBase / upgrade).
 import type { HeaderList } from "../host/index.ts";
 
 export class HttpParseError extends Error {
@@ -19,7 +21,6 @@ export function headEnd(buf: Buffer): number {
   return i < 0 ? -1 : i + 4;
 }
 
-export interface RequestHead { method: string; target: string; version: string; headers: HeaderList }
 export interface ResponseHead { status: number; reason: string; version: string; headers: HeaderList }
 
 function parseHeaderLines(lines: string[], where: string): HeaderList {
@@ -36,14 +37,6 @@ function parseHeaderLines(lines: string[], where: string): HeaderList {
     headers.push([name.toLowerCase(), value]);
   }
   return headers;
-}
-
-export function parseRequestHead(head: Buffer): RequestHead {
-  const text = head.toString("latin1");
-  const lines = text.slice(0, -4).split("\r\n");
-  const m = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+) (\S+) HTTP\/(1\.[01])$/.exec(lines[0]);
-  if (!m) throw new HttpParseError(400, "http1.codec_error", `request line is not "METHOD target HTTP/1.x": ${JSON.stringify(lines[0].slice(0, 80))}`);
-  return { method: m[1], target: m[2], version: m[3], headers: parseHeaderLines(lines.slice(1), "request") };
 }
 
 export function parseResponseHead(head: Buffer): ResponseHead {
@@ -66,22 +59,6 @@ export function hasToken(h: HeaderList, name: string, token: string): boolean {
 
 /** Body framing of a message (RFC 9112 §6.3). */
 export type Framing = { kind: "none" } | { kind: "length"; remaining: number } | { kind: "chunked" } | { kind: "close" };
-
-export function requestFraming(h: HeaderList): Framing {
-  const te = headerValue(h, "transfer-encoding");
-  const cl = headerValue(h, "content-length");
-  if (te !== undefined) {
-    if (cl !== undefined) throw new HttpParseError(400, "http1.content_length_and_chunked_not_allowed", "request has both content-length and transfer-encoding");
-    if (te.toLowerCase() !== "chunked") throw new HttpParseError(501, "http1.invalid_transfer_encoding", `transfer-encoding ${JSON.stringify(te)} is not supported`);
-    return { kind: "chunked" };
-  }
-  if (cl !== undefined) {
-    if (!/^\d+$/.test(cl)) throw new HttpParseError(400, "http1.content_length_not_allowed", `invalid content-length ${JSON.stringify(cl)}`);
-    const n = Number(cl);
-    return n === 0 ? { kind: "none" } : { kind: "length", remaining: n };
-  }
-  return { kind: "none" };
-}
 
 export function responseFraming(status: number, method: string, h: HeaderList): Framing {
   if (method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) return { kind: "none" };
