@@ -6,6 +6,7 @@ import { clusterRefs } from "./filter-knowledge.ts";
 import type { ConfigError, Visit } from "./schema.ts";
 import type { ValidateOptions } from "./validate.ts";
 import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
+import { ENVOY_MAX_PROGRAM_SIZE, compileRe2 } from "./re2.ts";
 
 /** Message types whose occurrences these checks read. */
 export const WATCH = [
@@ -17,6 +18,7 @@ export const WATCH = [
   "envoy.extensions.filters.http.wasm.v3.Wasm",
   "envoy.extensions.filters.network.wasm.v3.Wasm",
   "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+  "envoy.type.matcher.v3.RegexMatcher",
 ];
 
 export async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
@@ -98,6 +100,29 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
   }
 }
 
+/** Every `safe_regex` is compiled by Envoy with RE2 when the config loads (regex.cc
+ *  CompiledGoogleReMatcher): a pattern RE2 refuses (lookaround, backreferences, repeat counts
+ *  above 1000) stops the config; a program larger than re2.max_program_size.error_level (100)
+ *  too. re2js counts program size as RE2/J does, close to but not always equal to C++ RE2, so
+ *  that limit is a warning here. */
+export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
+  for (const m of visits) {
+    if (m.type !== "envoy.type.matcher.v3.RegexMatcher") continue;
+    const re = field(m.value, "regex");
+    if (!re || typeof re.value !== "string") continue;
+    const path = `${m.path}.${re.key}`;
+    let size: number;
+    try {
+      size = compileRe2(re.value).programSize;
+    } catch (e) {
+      errors.push({ path, message: `RE2 refuses this regex: ${(e as Error).message}` });
+      continue;
+    }
+    if (size > ENVOY_MAX_PROGRAM_SIZE) {
+      warnings.push({ path, message: `RE2 program size ${size} is over Envoy's default re2.max_program_size.error_level (${ENVOY_MAX_PROGRAM_SIZE}): Envoy refuses it unless that runtime key is raised` });
+    }
+  }
+}
 
 /** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
  *  filters/ws-router/README.md). A route of the same connection manager that reads another header

@@ -8,6 +8,7 @@ import type {
   TcpProxyConfig, VirtualHostConfig, WasmPluginConfig,
 } from "./config-model.ts";
 import { ConfigError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
+import { compileRe2 } from "../config/re2.ts";
 
 export const TYPE = {
   hcm: "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -300,7 +301,8 @@ function parseHeaderMatcher(h: YamlObject): HeaderMatcher {
     const sr = sm.obj("safe_regex");
     if (sr) {
       const re = sr.reqStr("regex");
-      try { hm.regex = new RegExp(`^(?:${re})$`); } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: ${(e as Error).message}`); }
+      // RE2 full match, as Envoy's CompiledGoogleReMatcher (config/re2.ts).
+      try { const r2 = compileRe2(re); hm.regex = { test: (v) => r2.fullMatch(v) }; } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: RE2 refuses it: ${(e as Error).message}`); }
       sr.done();
     }
     sm.done();

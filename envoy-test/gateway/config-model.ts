@@ -17,7 +17,7 @@ export interface WasmPluginConfig {
 
 export interface HeaderMatcher {
   name: string;
-  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: RegExp;
+  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: { test(value: string): boolean };
   ignoreCase: boolean;
   present?: boolean;
   invert: boolean;
