@@ -79,6 +79,12 @@ export function parseHttpConfig(text: string): HttpConfig | null {
       c.services.push(new ServiceLimits(name, max, perKey));
     }
   }
+  if (r.error == null && (c.limitKeyHeader == "x-forwarded-for" || c.limitKeyHeader == "forwarded")) {
+    // Each client writes its own entries into these (Envoy appends, it does not replace), so a
+    // key taken from them is whatever the client sends; the default key, the source address,
+    // is what Envoy derived from them per use_remote_address / xff_num_trusted_hops.
+    r.fail("limit_key_header", "\"" + c.limitKeyHeader + "\" holds client-supplied addresses; leave limit_key_header unset to key on the source address Envoy derives from it (use_remote_address, xff_num_trusted_hops)");
+  }
   if (r.error == null && c.limitKeyHeader.length > 0 && c.limitKeyQuery.length > 0) {
     r.fail("limit_key_query", "set limit_key_header or limit_key_query, not both");
   }

@@ -3,7 +3,7 @@
 // type and default is listed in README.md ("Configuration"). Everything a request needs is
 // compiled here once: header names lower-cased, the route table sorted, shard seeds hashed.
 import { parseJson, lastJsonError, ConfigReader, JsonValue } from "../../sdk/config";
-import { codeAt, startsWithLower, toLowerAscii } from "./ascii";
+import { asciiLower, codeAt, startsWithLower } from "../../sdk/ascii";
 import { RouteTable } from "./routes";
 import { ShardSet } from "./shard";
 
@@ -108,7 +108,7 @@ function headerName(r: ConfigReader, key: string, def: string, path: string): st
   if (r.error != null) return v;
   const problem = headerNameProblem(v);
   if (problem.length) fail(path + key + ": " + problem);
-  return toLowerAscii(v);
+  return asciiLower(v);
 }
 
 /** A JSON array of strings; null (with configError) when an element is not a non-empty string. */
@@ -132,7 +132,7 @@ function parseShard(r: ConfigReader, s: Service, path: string): bool {
   if (r.error == null && header.length) {
     const problem = headerNameProblem(header);
     if (problem.length) { fail(path + "header: " + problem); return false; }
-    s.shardHeader = toLowerAscii(header);
+    s.shardHeader = asciiLower(header);
   }
   const list = r.array("clusters", true);
   r.finish();
@@ -253,7 +253,7 @@ export function parseRouterConfig(text: string): RouterConfig | null {
     for (let i = 0; i < list.length; i++) {
       const problem = headerNameProblem(list[i]);
       if (problem.length) { fail("strip_headers[" + i.toString() + "]: " + problem); return null; }
-      list[i] = toLowerAscii(list[i]);
+      list[i] = asciiLower(list[i]);
     }
     c.stripHeaders = list;
   }
