@@ -184,6 +184,10 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
     name: "public",
     address: o.listen ?? { host: "127.0.0.1", port: 8080 },
     statPrefix: "public",
+    // The edge: the client is the connection's peer. Without this Envoy would take the client's
+    // address (source.address, which conn-accounting's per-key limit keys on) from whatever
+    // X-Forwarded-For the client sends.
+    useRemoteAddress: true,
     networkFilters: [connAccountingTcp],
     httpFilters: [
       { name: "ws-router", module: "ws-router.wasm", rootId: "ws_router", vmId: VM_ID, configuration: wsRouter },

@@ -217,8 +217,11 @@ function parseHcm(tc: YamlObject): HcmConfig {
   const streamIdleTimeoutMs = tc.durationMs("stream_idle_timeout") ?? 300_000;
   // max_request_headers_kb default 60 (http_connection_manager.proto).
   const maxRequestHeadersKb = tc.wrapped("max_request_headers_kb") ?? 60;
+  // Which address a stream's source.address is (remote-address.ts).
+  const useRemoteAddress = tc.wrappedBool("use_remote_address") ?? false;
+  const xffNumTrustedHops = tc.int("xff_num_trusted_hops") ?? 0;
   tc.done();
-  return { statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb };
+  return { statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb, useRemoteAddress, xffNumTrustedHops };
 }
 
 function parseRouteTable(rc: YamlObject): RouteTableConfig {
