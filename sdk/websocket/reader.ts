@@ -241,12 +241,12 @@ export class FrameReader {
     store<u64>(dst, 0, 24);
   }
   /** Copies this reader's whole state to `dst` (FRAME_READER_STATE_BYTES bytes). */
-  @inline saveState(dst: usize): void {
+  saveState(dst: usize): void {
     store<u64>(dst, this._offset);
     this.saveCounters(dst + 8);
   }
   /** Makes this reader continue from a state written by saveState or initState. */
-  @inline loadState(src: usize): void {
+  loadState(src: usize): void {
     this._offset = load<u64>(src);
     this.loadCounters(src + 8);
   }
