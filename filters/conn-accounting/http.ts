@@ -7,7 +7,8 @@ import {
   sendLocalResponse, currentTimeNanos, log, LogLevel, getPropertyString,
 } from "../../sdk";
 import { isWebSocketUpgrade, negotiatesPermessageDeflate } from "../../sdk/websocket";
-import { HttpConfig, parseHttpConfig, configError } from "./config";
+import { rejectConfiguration } from "../../sdk/config";
+import { HttpConfig, parseHttpConfig } from "./config";
 import { acquire, release, ensure, Acquire, lastCountError } from "./counts";
 import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus } from "./lifecycle";
 import { statSegment, queryParam, fnv1a64, hostOfAddress } from "./names";
@@ -31,10 +32,7 @@ export class AccountingRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const c = parseHttpConfig(this.pluginConfiguration());
-    if (c == null) {
-      log(LogLevel.Error, "conn_accounting: bad configuration: " + configError);
-      return false;
-    }
+    if (c == null) return rejectConfiguration("conn_accounting");
     const table = new ServiceTable(c.fallbackService, c.defaultMaxActive, c.defaultMaxActivePerKey,
                                    c.services, c.maxServices);
     for (let i = 0; i < table.size; i++) {

@@ -3,7 +3,7 @@
 // (sdk/websocket/handshake.ts, as Http::Utility::isWebSocketUpgradeRequest); the version and key
 // checks are this filter's, so a malformed handshake is refused at the edge with its reason
 // instead of reaching a backend.
-import { connectionHasUpgrade, upgradeIsWebSocket } from "../../sdk/websocket/handshake";
+import { connectionHasUpgrade, upgradeIsWebSocket } from "../../sdk/websocket";
 import { isWebSocketKey } from "./ascii";
 
 export enum Handshake {

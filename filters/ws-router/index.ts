@@ -15,7 +15,8 @@ import {
   Counter, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, logDebug, logError,
   registerRootContext, requestHeaders, sendLocalResponseText,
 } from "../../sdk";
-import { RouterConfig, configError, parseRouterConfig } from "./config";
+import { rejectConfiguration } from "../../sdk/config";
+import { RouterConfig, parseRouterConfig } from "./config";
 import { Handshake, checkHandshake, handshakeDetails, handshakeReason } from "./handshake";
 import { RequestScan } from "./request-scan";
 import { queryParam } from "./shard";
@@ -33,10 +34,7 @@ class WsRouterRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const c = parseRouterConfig(this.pluginConfiguration());
-    if (c == null) {
-      logError("ws_router: bad configuration: " + configError);
-      return false;
-    }
+    if (c == null) return rejectConfiguration("ws_router");
     this.config = c;
     if (this.noRoute == null) {
       this.noRoute = new Counter("wss.router.no_route");
