@@ -66,7 +66,7 @@ describe("the default topology with ws-router and the operator's drain-signal fa
   });
 
   test("the operator listener routes nothing to admin, with or without the token", async () => {
-    for (const headers of [{}, { "x-drain-token": DEV_DRAIN_TOKEN }]) {
+    for (const headers of [{}, { "x-drain-token": DEV_DRAIN_TOKEN }] as Record<string, string>[]) {
       for (const [method, path] of [["GET", "/stats"], ["POST", "/healthcheck/fail"], ["POST", "/quitquitquit"]]) {
         const r = await fetch(`http://127.0.0.1:${ports.op}${path}`, { method, headers });
         assert.equal(r.status, 404, `${method} ${path} on the operator listener (${Object.keys(headers).length ? "token" : "no token"})`);
