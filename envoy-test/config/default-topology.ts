@@ -14,12 +14,13 @@
 // The filters' configuration objects are parameters; the defaults follow the filters' own
 // config.ts/README.md (keys named there) and DESIGN.md's drain settings.
 import { EnvoyConfig, type Address, type Json, type Route, type StatsTag } from "./builder.ts";
+import { WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
 
 export const SERVICES = ["messages", "presence", "apps"] as const;
 export type Service = (typeof SERVICES)[number];
 
 /** The header ws-router writes the chosen cluster into (its default `cluster_header`). */
-export const CLUSTER_HEADER = "x-wss-cluster";
+export const CLUSTER_HEADER = WS_ROUTER_CLUSTER_HEADER;
 
 /** Headers the filters set for routing; removed at the router so backends never see them
  *  (removing them in a filter would clear the route cache and re-route). */

@@ -2,7 +2,7 @@
 // (references between them, Wasm modules) or as the project's filters need them (the clusters
 // and headers their configurations name). Each error names the YAML path at fault.
 import { dig, field, get, type Obj } from "./fields.ts";
-import { clusterRefs } from "./filter-knowledge.ts";
+import { clusterRefs, WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
 import type { ConfigError, Visit } from "./schema.ts";
 import type { ValidateOptions } from "./validate.ts";
 import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
@@ -139,7 +139,7 @@ function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
       let json: any;
       try { json = typeof text === "string" ? JSON.parse(text) : undefined; } catch { json = undefined; }
       if (!json || typeof json !== "object") { unknown = true; continue; } // the module reports bad JSON itself
-      set.add(String(json.cluster_header ?? "x-wss-cluster").toLowerCase());
+      set.add(String(json.cluster_header ?? WS_ROUTER_CLUSTER_HEADER).toLowerCase());
     }
     if (!set.size || unknown) continue;
     for (const r of visits.filter((v) => v.type === "envoy.config.route.v3.RouteAction" && inside(v))) {
