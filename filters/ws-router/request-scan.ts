@@ -8,6 +8,7 @@
 // Layout (spec abi-versions/v0.2.1 "Header maps"; proxy-wasm-cpp-host src/pairs_util.cc):
 //   u32 count | count x (u32 key_len, u32 value_len) | count x (key \0 value \0)
 import { freeBytes, rawPairsLength, requestHeaders } from "../../sdk";
+import { foldAscii } from "../../sdk/ascii";
 import { RouterConfig, INTERNAL_PREFIX } from "./config";
 import { UpgradeHeaders } from "./handshake";
 
@@ -31,9 +32,7 @@ function startsWithFolded(p: usize, n: usize, k: ArrayBuffer): bool {
   if (n < m) return false;
   const kp = changetype<usize>(k);
   for (let i: usize = 0; i < m; i++) {
-    let c = <u32>load<u8>(p + i);
-    if (c - 0x41 < 26) c |= 0x20;
-    if (c != <u32>load<u8>(kp + i)) return false;
+    if (foldAscii(<u32>load<u8>(p + i)) != <u32>load<u8>(kp + i)) return false;
   }
   return true;
 }
