@@ -8,7 +8,7 @@ import { startBackends, type Backends } from "../../envoy-test/backends/index.ts
 import { buildFilters } from "../../envoy-test/build.ts";
 import { defaultTopology, DEV_DRAIN_TOKEN, SERVICES } from "../../envoy-test/config/index.ts";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
-import { openClient } from "./support.ts";
+import { openClient, rawExchange } from "./support.ts";
 
 const freePort = (): Promise<number> => new Promise((resolve, reject) => {
   const s = net.createServer();
@@ -82,5 +82,39 @@ describe("the default topology with ws-router and the operator's drain-signal fa
     assert.equal(wrong.status, 404);
     const token = await fetch(`http://127.0.0.1:${ports.op}/drain-signal/start`, { method: "POST", headers: { "x-drain-token": DEV_DRAIN_TOKEN } });
     assert.deepEqual([token.status, await token.text()], [503, "drain-signal did not answer\n"]);
+  });
+});
+
+describe("the default topology's per-key limit keys on the client's address", () => {
+  let backends: Backends;
+  let gw: Gateway;
+  let pub: number;
+
+  before(async () => {
+    await buildFilters(["ws-router", "conn-accounting", "drain-signal"]);
+    backends = await startBackends({ basePort: 0 });
+    const backendPorts = Object.fromEntries(SERVICES.map((s) => [s, backends.endpoints(s).map((e) => e.port)]));
+    const ports = { pub: await freePort(), op: await freePort(), admin: await freePort() };
+    pub = ports.pub;
+    gw = await startGateway({ config: defaultTopology({
+      backendPorts, healthChecks: false, connAccountingConfig: { default_max_active_per_key: 2 },
+      listen: { host: "127.0.0.1", port: ports.pub }, operator: { host: "127.0.0.1", port: ports.op },
+      admin: { host: "127.0.0.1", port: ports.admin },
+    }).build() });
+  });
+
+  after(async () => {
+    await gw?.close();
+    await backends?.close();
+  });
+
+  test("a client rotating X-Forwarded-For gets no more websockets than the limit", async () => {
+    const open = [];
+    for (const xff of ["10.0.0.1", "10.0.0.2"]) open.push(await openClient(`ws://127.0.0.1:${pub}/messages`, { "x-forwarded-for": xff }));
+    const head = await rawExchange(pub, "GET /messages HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" +
+      "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Forwarded-For: 10.0.0.3\r\n\r\n",
+      (so) => so.includes("\r\n\r\n"));
+    assert.match(head, /^HTTP\/1\.1 503 /);
+    for (const c of open) { c.close(); await c.closed; }
   });
 });
