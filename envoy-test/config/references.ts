@@ -77,7 +77,7 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
     const c = field(t.value, "cluster");
     if (c && typeof c.value === "string") needCluster(`${t.path}.${c.key}`, c.value, "tcp_proxy cluster");
   }
-  routeHeaderChecks(visits, errors);
+  routeHeaderChecks(visits, errors, warnings);
   const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true, localPath: opts.localWasmPath };
   for (const w of visits) {
     const kind = w.type === "envoy.extensions.filters.http.wasm.v3.Wasm" ? "http" : w.type === "envoy.extensions.filters.network.wasm.v3.Wasm" ? "network" : null;
@@ -127,7 +127,7 @@ export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: Co
 /** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
  *  filters/ws-router/README.md). A route of the same connection manager that reads another header
  *  would find no cluster on every request (503, ENVOY-NOTES "Choosing the cluster"). */
-function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
+function routeHeaderChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
   for (const hcm of visits.filter((v) => v.type === "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")) {
     const inside = (v: Visit) => v.path.startsWith(`${hcm.path}.`);
     const set = new Set<string>();
@@ -146,6 +146,10 @@ function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
       const h = field(r.value, "cluster_header");
       if (h && typeof h.value === "string" && !set.has(h.value.toLowerCase())) {
         errors.push({ path: `${r.path}.${h.key}`, message: `ws_router in this connection manager sets the cluster in ${[...set].join(", ")}, not "${h.value}": every request would find no cluster (503)` });
+      } else if (h && typeof h.value === "string") {
+        // Envoy skips a plugin that failed open, and then the client's own header names the
+        // cluster: any cluster, the admin cluster included (docs/config.md, default topology).
+        warnings.push({ path: `${r.path}.${h.key}`, message: `cluster_header "${h.value}" lets a request reach any cluster its header names whenever ws_router did not overwrite it (a fail_open plugin is skipped): route each service cluster by an exact match on the header instead` });
       }
     }
   }

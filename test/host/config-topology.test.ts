@@ -234,3 +234,16 @@ describe("builder and validator beyond the schema", () => {
       routes: [{ prefix: "/", cluster: "a", clusterHeader: "x" }] }), /exactly one of cluster, clusterHeader or direct/);
   });
 });
+
+describe("route tables a client could steer", () => {
+  it("warns about a cluster_header route behind ws_router, and the default topology has none", async () => {
+    const cfg = defaultTopology();
+    cfg.addRoute("public", { prefix: "/", clusterHeader: "x-wss-cluster" });
+    const r = await validateConfig(cfg.build(), { runModules: false });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0].path, /routes\[4\]\.route\.cluster_header$/);
+    assert.match(r.warnings[0].message, /lets a request reach any cluster its header names/);
+    assert.deepEqual((await validateConfig(defaultTopology().build(), { runModules: false })).warnings, []);
+  });
+});
