@@ -121,9 +121,9 @@ export class AccountingStream extends HttpContext {
     }
     if (root.config.countFrames) {
       // Bytes may follow the request before the 101 (a client that does not wait, or frames in
-      // the same write): Envoy passes them to decodeData at once. RSV1 is allowed if the client
-      // offered permessage-deflate; the 101 settles it.
-      resetReader(this.rxState(), negotiatesPermessageDeflate(requestHeaders.get("sec-websocket-extensions")));
+      // the same write): Envoy passes them to decodeData at once. RSV1 is allowed until the 101
+      // settles permessage-deflate (no header read here: the hot path keeps its hostcalls).
+      resetReader(this.rxState(), true);
       this.flags &= ~NO_FRAMES;
     }
     return FilterHeadersStatus.Continue;
