@@ -104,10 +104,10 @@ export class DrainStream extends HttpContext {
     if (watcher.needsBytes(bodySize)) {
       const ptr = responseBody.getRawPtr(0, bodySize);   // no allocation per chunk
       if (ptr == 0) return FilterDataStatus.Continue;
-      inj = watcher.onChunkAt(ptr, rawLength(), endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame);
+      inj = watcher.onChunkAt(ptr, rawLength(), endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame, signal.closes);
       freeBytes(ptr);
     } else {
-      inj = watcher.onChunkAt(0, bodySize, endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame);
+      inj = watcher.onChunkAt(0, bodySize, endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame, signal.closes);
     }
     this.save();
     if (inj.edit == Edit.None) {
