@@ -33,7 +33,7 @@ export const DISCONNECT_REASONS = ["warning", "refresh_requested", "link_disable
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 const DEFAULT_APP = "A0DEMOAPP";
 
-interface Envelope { id: string; app: string; retry: number; event: Record<string, unknown>; on: WebSocket | null }
+interface Envelope { id: string; app: string; retry: number; event: Record<string, unknown>; on: WebSocket | null; firstSentAt: number }
 
 /** Socket Mode envelopes of one service, across its instances: which are unacknowledged, on
  *  which websocket, and which websockets each app has open (for redelivery). */
@@ -67,11 +67,16 @@ export class EnvelopeStore {
   }
 
   send(app: string, ws: WebSocket, event: Record<string, unknown>): string {
-    const e: Envelope = { id: randomUUID(), app, retry: -1, event, on: null };
+    const e: Envelope = { id: randomUUID(), app, retry: -1, event, on: null, firstSentAt: Date.now() };
     this.pending.set(e.id, e);
     this.unacked.add(e.id);
     this.deliver(e, ws);
     return e.id;
+  }
+
+  /** Envelopes first sent before `t` (Date.now()) and still not acknowledged. */
+  unackedSince(t: number): string[] {
+    return [...this.pending.values()].filter((e) => e.firstSentAt < t).map((e) => e.id);
   }
 
   ack(id: string): void {

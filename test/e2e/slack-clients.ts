@@ -80,7 +80,8 @@ export function rtmClient(index: number, webApiUrl: string): SlackClient {
   });
   return {
     rec,
-    start: async () => { await rtm.start(); },
+    // RTMClient.start resolves when rtm.connect answered, before the websocket's hello.
+    start: async () => { await rtm.start(); await waitFor(`rtm ${index}: hello`, () => conn !== null, 10000); },
     stop: async () => { await rtm.disconnect().catch(() => {}); },
     current: () => conn,
   };
@@ -110,7 +111,7 @@ export function socketModeClient(index: number, webApiUrl: string): SlackClient 
   });
   return {
     rec,
-    start: async () => { await client.start(); },
+    start: async () => { await client.start(); await waitFor(`socket-mode ${index}: hello`, () => conn !== null, 10000); },
     stop: async () => { await client.disconnect().catch(() => {}); },
     current: () => conn,
   };
