@@ -21,7 +21,12 @@ export interface ServiceOptions {
   service: string;
   host?: string;
   port: number;
-  /** websocket ping frame period (default 20 s) */
+  /** websocket ping frame period (default 15 s: under Socket Mode's 30 s serverPingTimeout, and
+   *  never in step with RTMClient's own pings, which start 2 s after the hello
+   *  (replyAckOnReconnectTimeout) and repeat every 6 s: 15j - 2 is never a multiple of 6, so the
+   *  two are always 1 s or more apart. At 20 s they coincide 20 s after the hello and every 60 s on, and
+   *  a drain signal carried by the server's ping lands the client's next ping inside the close
+   *  handshake, which RTMClient logs as an error.) */
   pingIntervalMs?: number;
   /** apps only: events_api envelope period after the first one (default 30 s; 0 = only the first) */
   eventIntervalMs?: number;
@@ -32,6 +37,7 @@ export interface ServiceOptions {
 export const DISCONNECT_REASONS = ["warning", "refresh_requested", "link_disabled"] as const;
 export type DisconnectReason = (typeof DISCONNECT_REASONS)[number];
 const DEFAULT_APP = "A0DEMOAPP";
+export const DEFAULT_PING_MS = 15_000;
 
 interface Envelope { id: string; app: string; retry: number; event: Record<string, unknown>; on: WebSocket | null; firstSentAt: number }
 
@@ -184,7 +190,7 @@ export class WsService {
       hello.connection_info = { app_id: app };
     }
     ws.send(JSON.stringify(hello));
-    const ping = this.every(this.opts.pingIntervalMs ?? 20_000, () => { if (ws.readyState === ws.OPEN) ws.ping(); });
+    const ping = this.every(this.opts.pingIntervalMs ?? DEFAULT_PING_MS, () => { if (ws.readyState === ws.OPEN) ws.ping(); });
     let events: NodeJS.Timeout | null = null;
     if (apps) {
       this.apps.set(ws, app);

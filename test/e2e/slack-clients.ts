@@ -29,6 +29,8 @@ export interface ClientRecord {
   connections: Connection[];
   /** error- and warn-level lines the library logged, and `error` events */
   errors: string[];
+  /** when each of `errors` was logged (Date.now()) */
+  errorsAt: number[];
   /** envelope ids acknowledged */
   acked: string[];
 }
@@ -36,11 +38,11 @@ export interface ClientRecord {
 /** Collects what a library logs at warn and error level; debug and info are dropped. */
 class RecordingLogger implements Logger {
   private level: LogLevel = LogLevel.INFO;
-  constructor(private readonly sink: string[]) {}
+  constructor(private readonly sink: string[], private readonly at: number[]) {}
   debug(): void {}
   info(): void {}
-  warn(...msg: unknown[]): void { this.sink.push(`warn: ${msg.map(String).join(" ")}`); }
-  error(...msg: unknown[]): void { this.sink.push(`error: ${msg.map(String).join(" ")}`); }
+  warn(...msg: unknown[]): void { this.sink.push(`warn: ${msg.map(String).join(" ")}`); this.at.push(Date.now()); }
+  error(...msg: unknown[]): void { this.sink.push(`error: ${msg.map(String).join(" ")}`); this.at.push(Date.now()); }
   setLevel(level: LogLevel): void { this.level = level; }
   getLevel(): LogLevel { return this.level; }
   setName(): void {}
@@ -62,9 +64,9 @@ function signalOf(text: string): string | null {
 }
 
 export function rtmClient(index: number, webApiUrl: string): SlackClient {
-  const rec: ClientRecord = { kind: "rtm", index, connections: [], errors: [], acked: [] };
-  const rtm = new RTMClient(`xoxb-rtm-${index}`, { slackApiUrl: webApiUrl, logger: new RecordingLogger(rec.errors) });
-  rtm.on("error", (e: Error) => rec.errors.push(`error event: ${e.message}`));
+  const rec: ClientRecord = { kind: "rtm", index, connections: [], errors: [], errorsAt: [], acked: [] };
+  const rtm = new RTMClient(`xoxb-rtm-${index}`, { slackApiUrl: webApiUrl, logger: new RecordingLogger(rec.errors, rec.errorsAt) });
+  rtm.on("error", (e: Error) => { rec.errors.push(`error event: ${e.message}`); rec.errorsAt.push(Date.now()); });
   let conn: Connection | null = null;
   rtm.on("authenticated", () => {
     const ws = (rtm as unknown as { websocket?: import("ws").WebSocket }).websocket;
@@ -88,9 +90,9 @@ export function rtmClient(index: number, webApiUrl: string): SlackClient {
 }
 
 export function socketModeClient(index: number, webApiUrl: string): SlackClient {
-  const rec: ClientRecord = { kind: "socket-mode", index, connections: [], errors: [], acked: [] };
-  const client = new SocketModeClient({ appToken: `xapp-${index}`, logger: new RecordingLogger(rec.errors), clientOptions: { slackApiUrl: webApiUrl } });
-  client.on("error", (e: Error) => rec.errors.push(`error event: ${e.message}`));
+  const rec: ClientRecord = { kind: "socket-mode", index, connections: [], errors: [], errorsAt: [], acked: [] };
+  const client = new SocketModeClient({ appToken: `xapp-${index}`, logger: new RecordingLogger(rec.errors, rec.errorsAt), clientOptions: { slackApiUrl: webApiUrl } });
+  client.on("error", (e: Error) => { rec.errors.push(`error event: ${e.message}`); rec.errorsAt.push(Date.now()); });
   let conn: Connection | null = null;
   client.on("connected", () => {
     const ws = (client as unknown as { websocket?: { websocket?: EventTarget | null } }).websocket?.websocket;
