@@ -45,7 +45,7 @@ export class DrainConfig {
   }
 }
 
-/** DESIGN.md defaults: slack-rtm for messages and presence, socket-mode for apps. */
+/** Defaults: slack-rtm (goodbye, then Close 1001 at once) for messages and presence, socket-mode for apps. */
 function defaultServices(): ServiceSignal[] {
   return [
     new ServiceSignal("messages", new Signal(Dialect.SlackRtm, "", true)),

@@ -1,6 +1,6 @@
 // One HTTP stream. Control requests are answered here; a websocket (101 response) has its
 // server->client bytes followed by a FrameWatcher (proxy_on_response_body after the upgrade: Envoy
-// docs arch_overview/http/upgrades, ENVOY-NOTES.md) and receives the signal at its moment.
+// docs arch_overview/http/upgrades) and receives the signal at its moment.
 import {
   HttpContext, FilterHeadersStatus, FilterDataStatus, requestHeaders, responseHeaders, responseBody,
   freeBytes, getProperty, rawLength, asciiLower,

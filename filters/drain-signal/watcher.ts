@@ -2,7 +2,7 @@
 // drain signal or the closing Close frame may be added without corrupting anything.
 //
 // Envoy hands upgraded websocket bytes to proxy_on_response_body as raw TCP reads, not aligned
-// to frames (source/extensions/common/wasm/context.cc, Context::onResponseBody; ENVOY-NOTES.md),
+// to frames (source/extensions/common/wasm/context.cc, Context::onResponseBody),
 // and proxy_set_buffer_bytes can only prepend, append or replace a prefix of the chunk
 // (Context::setBufferBytes -> Buffer::copyFrom). So an added frame goes at the start of a chunk
 // (when the previous chunk ended on a boundary) or at its end (when this one does):
