@@ -13,6 +13,11 @@ export interface DrainResult { clients: number; window_ms: number; runs: Run[] }
 
 const COLORS: Record<string, string> = { rtm: "#3b6fb6", "socket-mode": "#e08a2c" };
 const LABEL: Record<string, string> = { rtm: "RTMClient", "socket-mode": "SocketModeClient" };
+const MODE_TITLE: Record<string, string> = {
+  together: "clients connected together",
+  spread: "connect times spread out",
+  "goodbye-only": "clients connected together, slack-rtm close_at_signal false (goodbye alone, Close after the grace)",
+};
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
 export function drainChartSvg(d: DrainResult): string {
@@ -38,7 +43,7 @@ export function drainChartSvg(d: DrainResult): string {
     const yOf = (v: number) => y0 + PH - (v / yTop) * PH;
     const kinds = Object.keys(run.kinds);
     const offline = kinds.map((k) => `${LABEL[k] ?? k} offline p50 ${run.kinds[k].offline_ms?.p50 ?? "?"} ms`).join(", ");
-    out.push(`<text x="${left}" y="${y0 - 6}" font-weight="bold">${esc(run.mode === "together" ? "clients connected together" : "connect times spread out")}</text>`);
+    out.push(`<text x="${left}" y="${y0 - 6}" font-weight="bold">${esc(MODE_TITLE[run.mode] ?? run.mode)}</text>`);
     out.push(`<text x="${W - right}" y="${y0 - 6}" text-anchor="end" fill="#555">${esc(offline)}</text>`);
     for (let v = 0; v <= yTop; v += yTop / 4) {
       out.push(`<line x1="${left}" y1="${yOf(v)}" x2="${W - right}" y2="${yOf(v)}" stroke="#e4e4e4"/><text x="${left - 4}" y="${yOf(v) + 4}" text-anchor="end">${v}</text>`);

@@ -8,7 +8,10 @@
 // longest time without a websocket (old closed -> new ready), reconnects per second over the
 // window (peak / mean), errors and warnings the libraries logged, and the filter's grace and
 // deadline counters. The per-second series feed bench/drain-chart.ts.
-// Usage: npx tsx bench/drain.ts [clients=1000] [window_ms=10000] [modes=together,spread]
+// A third mode, goodbye-only (not run by npm run bench), repeats "together" with slack-rtm's
+// close_at_signal false: the goodbye alone, the Close after the grace, to show what the default
+// (goodbye and Close together) saves an RTM client.
+// Usage: npx tsx bench/drain.ts [clients=1000] [window_ms=10000] [modes=together,spread[,goodbye-only]]
 // Processes: backends (their own 20 s ping), old gateway, new gateway, and this one holding the
 // clients and the Web API.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSlackWebApi } from "../envoy-test/backends/slack-web-api.ts";
 import { buildFilters } from "../envoy-test/build.ts";
-import { defaultTopology, DEV_DRAIN_TOKEN, SERVICES, writeConfig } from "../envoy-test/config/index.ts";
+import { defaultDrainSignalConfig, defaultTopology, DEV_DRAIN_TOKEN, SERVICES, writeConfig } from "../envoy-test/config/index.ts";
 import { moveOf, rtmClient, socketModeClient, waitFor, type Kind, type SlackClient } from "../test/e2e/slack-clients.ts";
 import { child, freePort, pct } from "./procs.ts";
 
@@ -26,17 +29,19 @@ const MODES = (process.argv[4] ?? "together,spread").split(",") as Mode[];
 const GRACE = 5000, DEADLINE = WINDOW + 10000;
 /** RTMClient pings every 6 s (KeepAlive clientPingTimeout): spread connects over two periods. */
 const SPREAD_MS = 12000;
-type Mode = "together" | "spread";
+type Mode = "together" | "spread" | "goodbye-only";
 
 interface Gw { stop: () => void; pub: number; op: number; admin: number }
 
-async function gateway(dir: string, name: string, endpoints: Record<string, { port: number }[]>): Promise<Gw> {
+async function gateway(dir: string, name: string, endpoints: Record<string, { port: number }[]>, goodbyeOnly = false): Promise<Gw> {
   const [pub, op, admin] = [await freePort(), await freePort(), await freePort()];
   const config = join(dir, `${name}.yaml`);
   await writeConfig(config, defaultTopology({
     backendPorts: Object.fromEntries(SERVICES.map((s) => [s, endpoints[s].map((e) => e.port)])),
     listen: { host: "127.0.0.1", port: pub }, operator: { host: "127.0.0.1", port: op }, admin: { host: "127.0.0.1", port: admin },
     drain: { windowMs: WINDOW, graceMs: GRACE, deadlineMs: DEADLINE }, idleTimeout: "3600s",
+    ...(goodbyeOnly ? { drainSignalConfig: { ...(defaultDrainSignalConfig({ windowMs: WINDOW, graceMs: GRACE, deadlineMs: DEADLINE }) as object),
+      services: [{ name: "messages", dialect: "slack-rtm", close_at_signal: false }, { name: "presence", dialect: "slack-rtm", close_at_signal: false }, { name: "apps", dialect: "socket-mode" }] } } : {}),
   }));
   const g = child(["envoy-test/cli.ts", "gateway", "--config", config]);
   await g.firstLine;
@@ -65,7 +70,7 @@ async function drainStat(g: Gw, name: string): Promise<number> {
 }
 
 async function run(mode: Mode, dir: string, endpoints: Record<string, { port: number }[]>): Promise<Record<string, unknown>> {
-  const oldGw = await gateway(dir, `old-${mode}`, endpoints);
+  const oldGw = await gateway(dir, `old-${mode}`, endpoints, mode === "goodbye-only");
   const newGw = await gateway(dir, `new-${mode}`, endpoints);
   let target = oldGw;
   const api = await startSlackWebApi((method, token) => method === "rtm.connect"
@@ -74,7 +79,7 @@ async function run(mode: Mode, dir: string, endpoints: Record<string, { port: nu
   for (let i = 0; i < N; i++) clients.push(i % 2 === 0 ? rtmClient(i, api.url) : socketModeClient(i, api.url));
   try {
     const tc = Date.now();
-    if (mode === "together") {
+    if (mode !== "spread") {
       for (let i = 0; i < N; i += 250) await Promise.all(clients.slice(i, i + 250).map((c) => c.start()));
     } else {
       await Promise.all(clients.map((c, i) => new Promise((r) => setTimeout(r, (i * SPREAD_MS) / N)).then(() => c.start())));
