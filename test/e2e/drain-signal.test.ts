@@ -10,6 +10,7 @@
 // on the disconnect) before the grace or the deadline had to act. Timing figures are bench/drain.ts's.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import WebSocket from "ws";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
 import { startSlackWebApi, type SlackWebApi } from "../../envoy-test/backends/slack-web-api.ts";
@@ -63,6 +64,15 @@ after(async () => {
 });
 
 describe("drain-signal end to end with the official Slack clients", () => {
+  it("runs the client versions whose behaviour the dialects were chosen for (package.json pins them)", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { devDependencies: Record<string, string> };
+    for (const [name, version] of [["@slack/rtm-api", "7.0.4"], ["@slack/socket-mode", "3.1.0"]]) {
+      assert.equal(pkg.devDependencies[name], version, `${name} pinned exactly`);
+      const installed = (JSON.parse(readFileSync(`node_modules/${name}/package.json`, "utf8")) as { version: string }).version;
+      assert.equal(installed, version, `${name} ${installed} installed: re-read its source and re-measure (docs/envoy-fidelity.md) before moving the pin`);
+    }
+  });
+
   it("moves 50 RTMClient and 50 SocketModeClient through a shutdown that follows a cancelled health-check drain", async (t) => {
     const WINDOW = 3000, GRACE = 2000, DEADLINE = 9000;
     const timing = { window_ms: WINDOW, grace_ms: GRACE, deadline_ms: DEADLINE, tick_ms: 100 };
