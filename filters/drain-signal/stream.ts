@@ -33,7 +33,7 @@ const F_SIGNALLED: u8 = 4;  // counted in wss.drain.signalled
 const F_WATCHING: u8 = 8;   // the 101 came: server->client bytes are websocket frames
 
 export class DrainStream extends HttpContext {
-  // FrameReader words 1..3 (offsetof checked above); 8-aligned right after contextId and root.
+  // FrameReader counters (saveCounters; size checked above); 8-aligned right after contextId and root.
   private rd1: u64 = 0;
   private rd2: u64 = 0;
   private rd3: u64 = 0;
