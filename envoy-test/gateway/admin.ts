@@ -10,7 +10,8 @@ import type { Cluster } from "./cluster.ts";
 import type { SocketAddress, StatsTag } from "./config-model.ts";
 import type { DrainManager } from "./drain.ts";
 import type { Listener } from "./listener.ts";
-import { renderJson, renderPrometheus, renderText } from "./stats-format.ts";
+import { compileRe2, type Re2 } from "../config/re2.ts";
+import { renderJson, renderPrometheus, renderText, type StatFilter } from "./stats-format.ts";
 
 export interface AdminDeps {
   stats: Stats;
@@ -18,8 +19,9 @@ export interface AdminDeps {
   clusters: Map<string, Cluster>;
   listeners: Listener[];
   drain: DrainManager;
-  /** POST /drain_listeners: stop listeners now, or after the drain time with ?graceful */
-  drainListeners(graceful: boolean): void;
+  /** POST /drain_listeners: stop listeners now, or after the drain time with ?graceful;
+   *  ?inboundonly: only listeners whose traffic_direction is not OUTBOUND */
+  drainListeners(graceful: boolean, inboundOnly: boolean): void;
 }
 
 type Reply = { status: number; body: string; type?: string };
@@ -45,7 +47,7 @@ export class AdminServer {
       "/listeners": (q) => (q.get("format") === "json" ? { status: 200, body: this.listenersJson(), type: JSON_TYPE } : { status: 200, body: this.listenersText() }),
     };
     this.post = {
-      "/drain_listeners": (q) => { d.drainListeners(q.has("graceful")); return { status: 200, body: "OK\n" }; },
+      "/drain_listeners": (q) => { d.drainListeners(q.has("graceful"), q.has("inboundonly")); return { status: 200, body: "OK\n" }; },
       "/healthcheck/fail": () => { d.drain.setHealthCheckFailed(true); return { status: 200, body: "OK\n" }; },
       "/healthcheck/ok": () => { d.drain.setHealthCheckFailed(false); return { status: 200, body: "OK\n" }; },
     };
@@ -167,8 +169,11 @@ export class AdminServer {
   }
 }
 
-function filterOf(q: URLSearchParams): RegExp | undefined {
+/** The stats filter as Envoy reads it: RE2, matched anywhere in the name (stats_params.cc). */
+function filterOf(q: URLSearchParams): StatFilter | undefined {
   const f = q.get("filter");
   if (f === null || f === "") return undefined;
-  try { return new RegExp(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  let re: Re2;
+  try { re = compileRe2(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  return { test: (name) => re.find(name) };
 }

@@ -8,6 +8,7 @@ import type {
   TcpProxyConfig, VirtualHostConfig, WasmPluginConfig,
 } from "./config-model.ts";
 import { ConfigError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
+import { compileRe2 } from "../config/re2.ts";
 
 export const TYPE = {
   hcm: "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -113,12 +114,14 @@ function parseListener(l: YamlObject): ListenerConfig {
     throw new ConfigError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
   }
   const bufferLimitBytes = bufferLimit(l);
+  // config/core/v3/base.proto TrafficDirection; /drain_listeners?inboundonly skips OUTBOUND ones.
+  const direction = l.enumName("traffic_direction", ["UNSPECIFIED", "INBOUND", "OUTBOUND"] as const, "UNSPECIFIED");
   l.done();
   const terminal = filters.findIndex((f) => f.kind !== "wasm");
   if (terminal !== filters.length - 1) {
     throw new ConfigError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
   }
-  return { name, address, filters, bufferLimitBytes, ...(backlog !== undefined ? { backlog } : {}) };
+  return { name, address, filters, bufferLimitBytes, trafficDirection: direction, ...(backlog !== undefined ? { backlog } : {}) };
 }
 
 /** per_connection_buffer_limit_bytes (listener.proto, cluster.proto): default 1 MiB. */
@@ -249,10 +252,14 @@ function parseHcm(tc: YamlObject): HcmConfig {
     allowAbsoluteUrl = hp.wrappedBool("allow_absolute_url") ?? true;
     hp.done();
   }
+  // Which address a stream's source.address is (remote-address.ts).
+  const useRemoteAddress = tc.wrappedBool("use_remote_address") ?? false;
+  const xffNumTrustedHops = tc.int("xff_num_trusted_hops") ?? 0;
   tc.done();
   return {
     statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb,
     requestHeadersTimeoutMs, idleTimeoutMs, maxHeadersCount, acceptHttp10, defaultHostForHttp10, allowAbsoluteUrl,
+    useRemoteAddress, xffNumTrustedHops,
   };
 }
 
@@ -336,7 +343,8 @@ function parseHeaderMatcher(h: YamlObject): HeaderMatcher {
     const sr = sm.obj("safe_regex");
     if (sr) {
       const re = sr.reqStr("regex");
-      try { hm.regex = new RegExp(`^(?:${re})$`); } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: ${(e as Error).message}`); }
+      // RE2 full match, as Envoy's CompiledGoogleReMatcher (config/re2.ts).
+      try { const r2 = compileRe2(re); hm.regex = { test: (v) => r2.fullMatch(v) }; } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: RE2 refuses it: ${(e as Error).message}`); }
       sr.done();
     }
     sm.done();

@@ -17,7 +17,7 @@ export interface WasmPluginConfig {
 
 export interface HeaderMatcher {
   name: string;
-  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: RegExp;
+  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: { test(value: string): boolean };
   ignoreCase: boolean;
   present?: boolean;
   invert: boolean;
@@ -63,6 +63,9 @@ export interface HcmConfig {
   acceptHttp10: boolean;
   defaultHostForHttp10?: string;
   allowAbsoluteUrl: boolean;
+  /** use_remote_address (default false) and xff_num_trusted_hops (default 0): remote-address.ts */
+  useRemoteAddress: boolean;
+  xffNumTrustedHops: number;
 }
 
 export interface TcpProxyConfig { statPrefix: string; cluster: string; idleTimeoutMs: number }
@@ -78,6 +81,8 @@ export interface ListenerConfig {
   backlog?: number;
   /** per_connection_buffer_limit_bytes (default 1 MiB): the high watermark of each connection's buffers */
   bufferLimitBytes: number;
+  /** traffic_direction (default UNSPECIFIED): `/drain_listeners?inboundonly` leaves OUTBOUND listeners running */
+  trafficDirection?: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
 }
 
 export interface HealthCheckConfig {
