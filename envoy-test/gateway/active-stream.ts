@@ -1,25 +1,22 @@
-// One HTTP/1.1 request/response (or upgraded websocket) through the filter chain and the router.
+// One HTTP/1.1 request/response (or upgraded websocket): the HCM stream (filter chain, idle timer,
+// response encoding, local replies) and the router filter over one UpstreamRequest
+// (upstream-request.ts, the host connection and its HTTP/1 response codec).
 // Envoy sources mirrored: source/common/http/conn_manager_impl.cc (ActiveStream: idle timeout,
 // drain "connection: close", upgrade handling), source/common/router/router.cc (Filter::decodeHeaders:
 // route, cluster, no healthy upstream, timeouts; finalizeRequestHeaders), source/common/http/utility.cc
 // (sendLocalReply: content-type text/plain only with a body, content-length always).
-import type net from "node:net";
 import type { HeaderList, LocalResponse } from "../host/index.ts";
 import type { Cluster } from "./cluster.ts";
 import type { HcmConfig } from "./config-model.ts";
 import type { Downstream, GatewayContext } from "./context.ts";
 import { FilterChain, type ChainSink } from "./filter-chain.ts";
-import {
-  ChunkedDecoder, encodeChunk, headEnd, headerValue, HttpParseError, LAST_CHUNK, parseResponseHead,
-  responseFraming, serializeRequestHead, serializeResponseHead, type Framing,
-} from "./http1.ts";
+import { encodeChunk, headerValue, LAST_CHUNK, serializeRequestHead, serializeResponseHead } from "./http1.ts";
 import type { RequestHead } from "./http1-codec.ts";
 import type { RouteMatch, RouteTable } from "./route-table.ts";
-import { connectFailureBody, ConnectError, connectUpstream } from "./upstream.ts";
 import type { UpstreamHost } from "./cluster.ts";
+import { HOP_BY_HOP, UpstreamRequest, type UpstreamRequestCallbacks } from "./upstream-request.ts";
 import { appendXff, peerIp, streamProperties } from "./remote-address.ts";
 
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "trailer"]);
 
 export interface StreamOwner {
   readonly downstream: Downstream;
@@ -37,15 +34,9 @@ let requestIds = 0;
 export class ActiveStream implements ChainSink {
   readonly isUpgrade: boolean;
   private readonly chain: FilterChain;
-  private upstream: net.Socket | null = null;
+  private upstream: UpstreamRequest | null = null;
   private upstreamHost: UpstreamHost | null = null;
   private upstreamCluster: Cluster | null = null;
-  private pendingUpstream: Buffer[] = [];
-  private upstreamConnected = false;
-  private upstreamBuf: Buffer = Buffer.alloc(0);
-  private resHeadParsed = false;
-  private resFraming: Framing = { kind: "none" };
-  private resChunked: ChunkedDecoder | null = null;
   private requestChunked: boolean;
   private downstreamChunked = false;
   private responseStarted = false;
@@ -58,16 +49,12 @@ export class ActiveStream implements ChainSink {
   private idleArmedMs = -1;
   private idleTimeoutMs: number;
   private routeTimer: NodeJS.Timeout | null = null;
-  private upstreamEnded = false;
   private downstreamEnded = false;
   private startedAt = Date.now();
-  private upstreamStatus = 0;
   /** the route chosen for this request (conn_manager_impl.cc refreshCachedRoute), until a filter clears the cache */
   private cachedRoute: RouteMatch | undefined;
   private routeCacheClearsSeen = 0;
   private routeTimeoutMs = 0;
-  /** request bytes waiting for the upstream connection, for the buffer limit */
-  private pendingBytes = 0;
   private readDisabledByUpstream = false;
   private upstreamPausedByDownstream = false;
 
@@ -112,8 +99,8 @@ export class ActiveStream implements ChainSink {
     }
     this.owner.downstream.watermarks = {
       // the client reads too slowly: stop reading the upstream until its buffer drains to half
-      onAboveHigh: () => { if (!this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = true; this.upstream?.pause(); } },
-      onBelowLow: () => { if (this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = false; this.upstream?.resume(); } },
+      onAboveHigh: () => { if (!this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = true; this.upstream?.readDisable(true); } },
+      onBelowLow: () => { if (this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = false; this.upstream?.readDisable(false); } },
     };
     if (endOfStream) this.requestDone = true;
     this.chain.decodeHeaders(headers, endOfStream);
@@ -132,7 +119,6 @@ export class ActiveStream implements ChainSink {
     if (this.finished) return;
     // Both sides of an upgraded stream ended cleanly: done. Anything else is a reset (RST/error,
     // or the client vanished mid-request).
-    if (this.upgraded && this.downstreamEnded && this.upstreamEnded) { this.finish(true); return; }
     this.reset();
   }
 
@@ -183,11 +169,46 @@ export class ActiveStream implements ChainSink {
     // (its stream_idle_timeout does).
     if (endOfStream) this.armRouteTimeout();
     const upstreamHead = this.finalizeRequestHeaders(headers, m.remove, action.timeoutMs);
-    this.pendingUpstream.push(upstreamHead);
-    connectUpstream(cluster, host).then((sock) => this.onUpstreamConnected(sock), (e: ConnectError) => {
-      if (this.finished) return;
-      this.sendLocalReply(503, connectFailureBody(e), `upstream_reset_before_response_started{${e.reason}}`);
-    });
+    this.upstream = new UpstreamRequest(cluster, host, upstreamHead, {
+      upgrade: this.isUpgrade, method: this.head.method, requestChunked: this.requestChunked,
+      maxResponseHeadersBytes: o.hcm.maxRequestHeadersKb * 1024,
+    }, this.upstreamCallbacks());
+    if (this.upstreamPausedByDownstream) this.upstream.readDisable(true);
+  }
+
+  /** The router's side of its upstream request (Envoy's RouterFilterInterface). */
+  private upstreamCallbacks(): UpstreamRequestCallbacks {
+    return {
+      onUpstreamHeaders: (status, headers, upgraded, eos) => {
+        if (this.finished) return;
+        if (upgraded) {
+          this.upgraded = true;
+          this.owner.stat("downstream_cx_upgrades_total").inc();
+          this.owner.gauge("downstream_cx_upgrades_active").add(1);
+        }
+        headers.push(["x-envoy-upstream-service-time", String(Date.now() - this.startedAt)]);
+        void status;
+        this.chain.encodeUpstreamHeaders(headers, eos);
+      },
+      onUpstreamData: (d, eos) => { if (!this.finished) this.chain.encodeData(d, eos); },
+      onUpstreamComplete: (status) => {
+        this.clearRouteTimer();
+        if (this.upstreamHost) {
+          if (status >= 500) this.upstreamHost.rqError++; else this.upstreamHost.rqSuccess++;
+        }
+      },
+      onUpstreamReset: (body, details, afterHeaders, log) => {
+        if (this.finished) return;
+        if (log) this.owner.ctx.log("warn", log);
+        this.upstream = null;
+        if (afterHeaders) this.reset();
+        else this.sendLocalReply(503, body, details);
+      },
+      onAboveWriteBufferHighWatermark: () => this.disableDownstreamRead(true),
+      onBelowWriteBufferLowWatermark: () => this.disableDownstreamRead(false),
+      batch: (fn) => this.owner.downstream.batch(fn),
+      onActivity: () => this.armIdle(),
+    };
   }
 
   private armRouteTimeout(): void {
@@ -207,179 +228,15 @@ export class ActiveStream implements ChainSink {
     return serializeRequestHead(headerValue(headers, ":method") ?? "GET", headerValue(headers, ":path") ?? "/", out);
   }
 
-  private onUpstreamConnected(sock: net.Socket): void {
-    if (this.finished) { sock.destroy(); return; }
-    this.upstream = sock;
-    this.upstreamConnected = true;
-    for (const b of this.pendingUpstream) this.writeUpstream(b);
-    this.pendingUpstream = [];
-    this.pendingBytes = 0;
-    if (this.upstreamPausedByDownstream) sock.pause();
-    if (this.upgraded === false && this.upstreamEnded) sock.end();
-    sock.on("data", (d: Buffer) => {
-      // Until the response head is through, one read can yield head and body (a 101 and the
-      // backend's first frame): hold the writes and send them together.
-      if (this.resHeadParsed) this.onUpstreamData(d);
-      else this.owner.downstream.batch(() => this.onUpstreamData(d));
-    });
-    sock.on("end", () => this.onUpstreamEnd());
-    sock.on("error", () => { /* "close" follows */ });
-    sock.on("close", (hadError) => this.onUpstreamClose(hadError));
-  }
-
   onRequestData(data: Uint8Array, endOfStream: boolean): void {
-    let out: Uint8Array = data;
-    if (!this.upgraded && !this.isUpgrade && this.requestChunked) {
-      out = Buffer.concat([data.length ? encodeChunk(data) : Buffer.alloc(0), endOfStream ? LAST_CHUNK : Buffer.alloc(0)]);
-    }
-    if (this.upstreamConnected && this.upstream) {
-      if (out.length) this.writeUpstream(out);
-      if (endOfStream && (this.upgraded || this.isUpgrade)) this.upstream.end();
-    } else {
-      if (out.length) {
-        this.pendingUpstream.push(Buffer.from(out));
-        this.pendingBytes += out.length;
-        // the router's buffer for a request whose upstream is not connected yet is bounded too
-        if (this.pendingBytes > this.upstreamLimit()) this.disableDownstreamRead(true);
-      }
-      if (endOfStream && this.isUpgrade) this.upstreamEnded = true;
-    }
+    this.upstream?.encodeData(data, endOfStream);
     if (endOfStream) this.armRouteTimeout();
-  }
-
-  private upstreamLimit(): number { return this.upstreamCluster?.config.bufferLimitBytes ?? 1024 * 1024; }
-
-  /**
-   * A write toward the backend with the upstream connection's watermarks (connection_impl.cc;
-   * router's UpstreamRequest onAboveWriteBufferHighWatermark → readDisable on the downstream):
-   * above the limit the client is not read until the queued bytes drained to half of it.
-   */
-  private writeUpstream(b: Uint8Array): void {
-    const sock = this.upstream!;
-    const limit = this.upstreamLimit();
-    sock.write(b, () => {
-      if (this.readDisabledByUpstream && sock.writableLength <= limit / 2) this.disableDownstreamRead(false);
-    });
-    if (sock.writableLength > limit) this.disableDownstreamRead(true);
   }
 
   private disableDownstreamRead(disable: boolean): void {
     if (disable === this.readDisabledByUpstream || (disable && this.finished)) return;
     this.readDisabledByUpstream = disable;
     this.owner.downstream.readDisable(disable);
-  }
-
-  private onUpstreamData(d: Buffer): void {
-    if (this.finished) return;
-    this.armIdle();
-    if (this.upgraded) { this.chain.encodeData(d, false); return; }
-    if (!this.resHeadParsed) {
-      this.upstreamBuf = this.upstreamBuf.length ? Buffer.concat([this.upstreamBuf, d]) : d;
-      const end = headEnd(this.upstreamBuf);
-      if (end < 0) {
-        if (this.upstreamBuf.length > this.owner.hcm.maxRequestHeadersKb * 1024) this.upstreamProtocolError("response headers too large");
-        return;
-      }
-      let head;
-      try { head = parseResponseHead(this.upstreamBuf.subarray(0, end)); } catch (e) {
-        this.upstreamProtocolError((e as HttpParseError).message);
-        return;
-      }
-      const rest = this.upstreamBuf.subarray(end);
-      this.upstreamBuf = Buffer.alloc(0);
-      if (head.status >= 100 && head.status < 200 && head.status !== 101) {
-        // 100-continue and other interim responses are not proxied by default (proxy_100_continue false).
-        if (rest.length) this.onUpstreamData(rest);
-        return;
-      }
-      this.resHeadParsed = true;
-      this.upstreamStatus = head.status;
-      const upgradeOk = head.status === 101 && this.isUpgrade;
-      const headers: HeaderList = [[":status", String(head.status)]];
-      for (const [k, v] of head.headers) {
-        if (!upgradeOk && HOP_BY_HOP.has(k)) continue;
-        headers.push([k, v]);
-      }
-      if (upgradeOk) {
-        this.upgraded = true;
-        this.clearRouteTimer(); // the route timeout covers the upgrade response only
-        this.owner.stat("downstream_cx_upgrades_total").inc();
-        this.owner.gauge("downstream_cx_upgrades_active").add(1);
-        this.resFraming = { kind: "close" };
-      } else {
-        this.resFraming = responseFraming(head.status, this.head.method, head.headers);
-        if (this.resFraming.kind === "chunked") this.resChunked = new ChunkedDecoder();
-      }
-      headers.push(["x-envoy-upstream-service-time", String(Date.now() - this.startedAt)]);
-      const eos = this.resFraming.kind === "none";
-      this.chain.encodeUpstreamHeaders(headers, eos);
-      if (eos) this.onUpstreamResponseComplete();
-      if (rest.length) this.onUpstreamData(rest);
-      return;
-    }
-    this.consumeResponseBody(d);
-  }
-
-  private consumeResponseBody(d: Buffer): void {
-    const f = this.resFraming;
-    if (f.kind === "length") {
-      const take = Math.min(f.remaining, d.length);
-      f.remaining -= take;
-      const done = f.remaining === 0;
-      this.chain.encodeData(d.subarray(0, take), done);
-      if (done) this.onUpstreamResponseComplete();
-    } else if (f.kind === "chunked" && this.resChunked) {
-      let parts: Buffer[];
-      try { parts = this.resChunked.push(d); } catch (e) { this.upstreamProtocolError((e as Error).message); return; }
-      for (const p of parts) this.chain.encodeData(p, false);
-      if (this.resChunked.done) { this.chain.encodeData(Buffer.alloc(0), true); this.onUpstreamResponseComplete(); }
-    } else if (f.kind === "close") {
-      this.chain.encodeData(d, false);
-    }
-  }
-
-  private onUpstreamEnd(): void {
-    if (this.finished) return;
-    if (this.upgraded) {
-      // The backend half-closed: end_of_stream on the response body (Envoy: onUpstreamData end_stream).
-      this.upstreamEnded = true;
-      this.chain.encodeData(Buffer.alloc(0), true);
-      return;
-    }
-    if (this.resHeadParsed && this.resFraming.kind === "close") {
-      this.chain.encodeData(Buffer.alloc(0), true);
-      this.onUpstreamResponseComplete();
-    }
-  }
-
-  private onUpstreamClose(hadError: boolean): void {
-    if (this.finished) return;
-    if (this.upgraded) {
-      if (hadError || !this.upstreamEnded) { this.reset(); return; }
-      if (this.downstreamEnded) this.finish(true);
-      return;
-    }
-    if (this.responseDone) return;
-    if (!this.resHeadParsed) {
-      this.sendLocalReply(503, "upstream connect error or disconnect/reset before headers. reset reason: connection termination", "upstream_reset_before_response_started{connection_termination}");
-      return;
-    }
-    if (this.resFraming.kind !== "close") this.reset();
-  }
-
-  private upstreamProtocolError(msg: string): void {
-    this.owner.ctx.log("warn", `upstream protocol error: ${msg}`);
-    this.upstream?.destroy();
-    if (!this.responseStarted) this.sendLocalReply(503, "upstream connect error or disconnect/reset before headers. reset reason: protocol error", "upstream_reset_before_response_started{protocol_error}");
-    else this.reset();
-  }
-
-  private onUpstreamResponseComplete(): void {
-    this.clearRouteTimer();
-    if (this.upstreamHost) {
-      if (this.upstreamStatus >= 500) this.upstreamHost.rqError++; else this.upstreamHost.rqSuccess++;
-    }
-    this.upstream?.end();
   }
 
   private onRouteTimeout(): void {
@@ -453,8 +310,6 @@ export class ActiveStream implements ChainSink {
     void details;
     this.clearRouteTimer();
     if (this.upstream) { this.upstream.destroy(); this.upstream = null; }
-    this.upstreamConnected = false;
-    this.pendingUpstream = [];
     const b = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
     if (close || !this.requestDone) this.closeAfter = true;
     const headers: HeaderList = [[":status", String(status)], ...extra];
