@@ -1,20 +1,18 @@
-// One HTTP/1.1 request/response (or upgraded websocket): the HCM stream (filter chain, idle timer,
-// response encoding, local replies) and the router filter over one UpstreamRequest
-// (upstream-request.ts, the host connection and its HTTP/1 response codec).
+// One HTTP/1.1 request/response (or upgraded websocket) in the HCM: the stream (filter chain, idle timer,
+// response encoding, local replies, the route cache) ending in the router filter (router.ts), which
+// runs one UpstreamRequest (upstream-request.ts).
 // Envoy sources mirrored: source/common/http/conn_manager_impl.cc (ActiveStream: idle timeout,
 // drain "connection: close", upgrade handling), source/common/router/router.cc (Filter::decodeHeaders:
 // route, cluster, no healthy upstream, timeouts; finalizeRequestHeaders), source/common/http/utility.cc
 // (sendLocalReply: content-type text/plain only with a body, content-length always).
 import type { HeaderList, LocalResponse } from "../host/index.ts";
-import type { Cluster } from "./cluster.ts";
 import type { HcmConfig } from "./config-model.ts";
 import type { Downstream, GatewayContext } from "./context.ts";
 import { FilterChain, type ChainSink } from "./filter-chain.ts";
-import { encodeChunk, headerValue, LAST_CHUNK, serializeRequestHead, serializeResponseHead } from "./http1.ts";
+import { encodeChunk, headerValue, LAST_CHUNK, serializeResponseHead } from "./http1.ts";
 import type { RequestHead } from "./http1-codec.ts";
 import type { RouteMatch, RouteTable } from "./route-table.ts";
-import type { UpstreamHost } from "./cluster.ts";
-import { HOP_BY_HOP, UpstreamRequest, type UpstreamRequestCallbacks } from "./upstream-request.ts";
+import { Router, type RouterCallbacks } from "./router.ts";
 import { appendXff, peerIp, streamProperties } from "./remote-address.ts";
 
 
@@ -34,9 +32,7 @@ let requestIds = 0;
 export class ActiveStream implements ChainSink {
   readonly isUpgrade: boolean;
   private readonly chain: FilterChain;
-  private upstream: UpstreamRequest | null = null;
-  private upstreamHost: UpstreamHost | null = null;
-  private upstreamCluster: Cluster | null = null;
+  private readonly router: Router;
   private requestChunked: boolean;
   private downstreamChunked = false;
   private responseStarted = false;
@@ -48,15 +44,10 @@ export class ActiveStream implements ChainSink {
   private idleTimer: NodeJS.Timeout | null = null;
   private idleArmedMs = -1;
   private idleTimeoutMs: number;
-  private routeTimer: NodeJS.Timeout | null = null;
   private downstreamEnded = false;
-  private startedAt = Date.now();
   /** the route chosen for this request (conn_manager_impl.cc refreshCachedRoute), until a filter clears the cache */
   private cachedRoute: RouteMatch | undefined;
   private routeCacheClearsSeen = 0;
-  private routeTimeoutMs = 0;
-  private readDisabledByUpstream = false;
-  private upstreamPausedByDownstream = false;
 
   constructor(private readonly owner: StreamOwner, private readonly head: RequestHead, plugins: import("../host/index.ts").Plugin[]) {
     const h = head.headers;
@@ -65,6 +56,7 @@ export class ActiveStream implements ChainSink {
     this.requestChunked = (headerValue(h, "transfer-encoding") ?? "").toLowerCase() === "chunked";
     this.closeAfter = connTokens.includes("close") || head.version === "1.0";
     this.idleTimeoutMs = owner.hcm.streamIdleTimeoutMs;
+    this.router = new Router(this.routerCallbacks());
     this.chain = new FilterChain(plugins, owner.downstream.worker, streamProperties(owner.hcm, owner.downstream.properties, h), this);
   }
 
@@ -99,8 +91,8 @@ export class ActiveStream implements ChainSink {
     }
     this.owner.downstream.watermarks = {
       // the client reads too slowly: stop reading the upstream until its buffer drains to half
-      onAboveHigh: () => { if (!this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = true; this.upstream?.readDisable(true); } },
-      onBelowLow: () => { if (this.upstreamPausedByDownstream) { this.upstreamPausedByDownstream = false; this.upstream?.readDisable(false); } },
+      onAboveHigh: () => this.router.onDownstreamWatermark(true),
+      onBelowLow: () => this.router.onDownstreamWatermark(false),
     };
     if (endOfStream) this.requestDone = true;
     this.chain.decodeHeaders(headers, endOfStream);
@@ -122,130 +114,45 @@ export class ActiveStream implements ChainSink {
     this.reset();
   }
 
-  // ---- ChainSink: the router (router.cc) ----
+  // ---- ChainSink: the end of the decoder chain is the router filter (router.ts) ----
 
   onRequestHeaders(headers: HeaderList, endOfStream: boolean): void {
-    const o = this.owner;
     const clears = this.chain.routeCacheClears();
     if (clears !== this.routeCacheClearsSeen) {
       // a filter edited the request headers or called clear_route_cache: match again
       this.routeCacheClearsSeen = clears;
-      this.cachedRoute = o.routes.match(headers);
+      this.cachedRoute = this.owner.routes.match(headers);
     }
-    const m = this.cachedRoute;
-    if (!m) {
-      o.stat("no_route").inc();
-      this.sendLocalReply(404, "", "route_not_found");
-      return;
-    }
-    const route = m.route;
-    if (route.directResponse) {
-      o.stat("rq_direct_response").inc();
-      this.sendLocalReply(route.directResponse.status, route.directResponse.body, "direct_response");
-      return;
-    }
-    const action = route.route!;
-    if (action.idleTimeoutMs !== undefined) { this.idleTimeoutMs = action.idleTimeoutMs; this.armIdle(); }
-    const clusterName = action.cluster ?? headerValue(headers, action.clusterHeader!) ?? "";
-    const cluster = o.ctx.clusters.get(clusterName);
-    if (!cluster) {
-      o.stat("no_cluster").inc();
-      this.sendLocalReply(action.clusterNotFoundCode, "", "cluster_not_found");
-      return;
-    }
-    this.upstreamCluster = cluster;
-    const host = cluster.chooseHost();
-    if (!host) {
-      this.sendLocalReply(503, "no healthy upstream", "no_healthy_upstream");
-      return;
-    }
-    this.upstreamHost = host;
-    cluster.counter("upstream_rq_total").inc();
-    cluster.gauge("upstream_rq_active").add(1);
-    host.rqTotal++; host.rqActive++;
-    this.routeTimeoutMs = action.timeoutMs;
-    // router.cc arms the route timeout at onRequestComplete: when the whole request went
-    // upstream-bound. An upgrade's request never completes, so no route timeout applies to it
-    // (its stream_idle_timeout does).
-    if (endOfStream) this.armRouteTimeout();
-    const upstreamHead = this.finalizeRequestHeaders(headers, m.remove, action.timeoutMs);
-    this.upstream = new UpstreamRequest(cluster, host, upstreamHead, {
-      upgrade: this.isUpgrade, method: this.head.method, requestChunked: this.requestChunked,
-      maxResponseHeadersBytes: o.hcm.maxRequestHeadersKb * 1024,
-    }, this.upstreamCallbacks());
-    if (this.upstreamPausedByDownstream) this.upstream.readDisable(true);
-  }
-
-  /** The router's side of its upstream request (Envoy's RouterFilterInterface). */
-  private upstreamCallbacks(): UpstreamRequestCallbacks {
-    return {
-      onUpstreamHeaders: (status, headers, upgraded, eos) => {
-        if (this.finished) return;
-        if (upgraded) {
-          this.upgraded = true;
-          this.owner.stat("downstream_cx_upgrades_total").inc();
-          this.owner.gauge("downstream_cx_upgrades_active").add(1);
-        }
-        headers.push(["x-envoy-upstream-service-time", String(Date.now() - this.startedAt)]);
-        void status;
-        this.chain.encodeUpstreamHeaders(headers, eos);
-      },
-      onUpstreamData: (d, eos) => { if (!this.finished) this.chain.encodeData(d, eos); },
-      onUpstreamComplete: (status) => {
-        this.clearRouteTimer();
-        if (this.upstreamHost) {
-          if (status >= 500) this.upstreamHost.rqError++; else this.upstreamHost.rqSuccess++;
-        }
-      },
-      onUpstreamReset: (body, details, afterHeaders, log) => {
-        if (this.finished) return;
-        if (log) this.owner.ctx.log("warn", log);
-        this.upstream = null;
-        if (afterHeaders) this.reset();
-        else this.sendLocalReply(503, body, details);
-      },
-      onAboveWriteBufferHighWatermark: () => this.disableDownstreamRead(true),
-      onBelowWriteBufferLowWatermark: () => this.disableDownstreamRead(false),
-      batch: (fn) => this.owner.downstream.batch(fn),
-      onActivity: () => this.armIdle(),
-    };
-  }
-
-  private armRouteTimeout(): void {
-    if (this.routeTimer || this.routeTimeoutMs <= 0 || this.finished || this.isUpgrade) return;
-    this.routeTimer = setTimeout(() => this.onRouteTimeout(), this.routeTimeoutMs);
-  }
-
-  /** router.cc finalizeRequestHeaders: request_headers_to_remove (route, vhost, table: one set per route), timeout header. */
-  private finalizeRequestHeaders(headers: HeaderList, remove: ReadonlySet<string>, timeoutMs: number): Buffer {
-    const out: HeaderList = [["host", headerValue(headers, ":authority") ?? ""]];
-    for (const [k, v] of headers) {
-      if (k.startsWith(":") || remove.has(k)) continue;
-      if (!this.isUpgrade && HOP_BY_HOP.has(k) && k !== "transfer-encoding") continue;
-      out.push([k, v]);
-    }
-    if (timeoutMs > 0) out.push(["x-envoy-expected-rq-timeout-ms", String(timeoutMs)]);
-    return serializeRequestHead(headerValue(headers, ":method") ?? "GET", headerValue(headers, ":path") ?? "/", out);
+    this.router.decodeHeaders(headers, endOfStream, this.cachedRoute);
   }
 
   onRequestData(data: Uint8Array, endOfStream: boolean): void {
-    this.upstream?.encodeData(data, endOfStream);
-    if (endOfStream) this.armRouteTimeout();
+    this.router.decodeData(data, endOfStream);
   }
 
-  private disableDownstreamRead(disable: boolean): void {
-    if (disable === this.readDisabledByUpstream || (disable && this.finished)) return;
-    this.readDisabledByUpstream = disable;
-    this.owner.downstream.readDisable(disable);
-  }
-
-  private onRouteTimeout(): void {
-    this.routeTimer = null;
-    if (this.finished) return;
-    this.upstreamCluster?.counter("upstream_rq_timeout").inc();
-    this.upstream?.destroy();
-    if (!this.responseStarted) this.sendLocalReply(504, "upstream request timeout", "upstream_response_timeout");
-    else this.reset();
+  /** What the router may do to this stream (Envoy's StreamDecoderFilterCallbacks, narrowed). */
+  private routerCallbacks(): RouterCallbacks {
+    const o = this.owner;
+    const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      isUpgrade: this.isUpgrade, method: this.head.method, requestChunked: this.requestChunked,
+      hcm: o.hcm, ctx: o.ctx,
+      get responseStarted() { return self.responseStarted; },
+      stat: (name) => o.stat(name),
+      setIdleTimeout: (ms) => { this.idleTimeoutMs = ms; this.armIdle(); },
+      onActivity: () => this.armIdle(),
+      sendLocalReply: (status, body, details) => this.sendLocalReply(status, body, details),
+      resetStream: () => this.reset(),
+      encodeHeaders: (h, eos) => { if (!this.finished) this.chain.encodeUpstreamHeaders(h, eos); },
+      encodeData: (d, eos) => { if (!this.finished) this.chain.encodeData(d, eos); },
+      onUpgraded: () => {
+        this.upgraded = true;
+        o.stat("downstream_cx_upgrades_total").inc();
+        o.gauge("downstream_cx_upgrades_active").add(1);
+      },
+      readDisable: (disable) => o.downstream.readDisable(disable),
+      batch: (fn) => o.downstream.batch(fn),
+    };
   }
 
   onResponseHeaders(headers: HeaderList, endOfStream: boolean): void {
@@ -308,8 +215,7 @@ export class ActiveStream implements ChainSink {
     if (this.finished) return;
     if (this.responseStarted) { this.reset(); return; }
     void details;
-    this.clearRouteTimer();
-    if (this.upstream) { this.upstream.destroy(); this.upstream = null; }
+    this.router.resetUpstream();
     const b = typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
     if (close || !this.requestDone) this.closeAfter = true;
     const headers: HeaderList = [[":status", String(status)], ...extra];
@@ -322,7 +228,7 @@ export class ActiveStream implements ChainSink {
   private reset(): void {
     if (this.finished) return;
     this.owner.stat("downstream_rq_rx_reset").inc();
-    this.upstream?.destroy();
+    this.router.onDestroy(true);
     this.owner.downstream.destroy();
     this.finish(true);
   }
@@ -330,24 +236,16 @@ export class ActiveStream implements ChainSink {
   private finish(close: boolean): void {
     if (this.finished) return;
     this.finished = true;
-    this.clearRouteTimer();
-    this.disableDownstreamRead(false);
+    this.router.onDestroy(this.upgraded);
     this.owner.downstream.watermarks = null;
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.owner.gauge("downstream_rq_active").sub(1);
     if (this.upgraded) this.owner.gauge("downstream_cx_upgrades_active").sub(1);
-    if (this.upstreamHost && this.upstreamCluster) {
-      this.upstreamHost.rqActive--;
-      this.upstreamCluster.gauge("upstream_rq_active").sub(1);
-    }
-    if (this.upgraded) this.upstream?.destroy();
     this.chain.complete();
     this.owner.onStreamDone(close);
   }
 
-  private clearRouteTimer(): void {
-    if (this.routeTimer) { clearTimeout(this.routeTimer); this.routeTimer = null; }
-  }
+
 
   /** stream_idle_timeout / route idle_timeout: 408 before the response, reset after (conn_manager_impl.cc onIdleTimeout). */
   private armIdle(): void {
