@@ -1,15 +1,14 @@
 // A static listener: accepts connections, gives each a worker (round robin, like Envoy's exact
 // connection balancer spreading connections over worker threads), runs the network filter chain
-// (Wasm network filters see the raw bytes first, in config order, then the terminal filter; writes
-// toward the client pass them in reverse: source/common/network/filter_manager_impl.cc onRead/onWrite)
+// (network-filter-chain.ts: Wasm network filters, then the terminal filter)
 // and keeps Envoy's listener stats (listener.<address>_<port>.downstream_cx_*, per worker too).
 import { readFileSync } from "node:fs";
 import net from "node:net";
-import { FilterStatus, PeerType } from "../host/index.ts";
-import type { PropertyValue, TcpConnection } from "../host/index.ts";
+import type { PropertyValue } from "../host/index.ts";
 import type { ListenerConfig } from "./config-model.ts";
-import type { Downstream, GatewayContext, TerminalFilter } from "./context.ts";
+import type { Downstream, GatewayContext } from "./context.ts";
 import { HttpConnectionManager } from "./hcm.ts";
+import { EMPTY, NetworkFilterChain } from "./network-filter-chain.ts";
 import { RouteTable } from "./route-table.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
 
@@ -24,8 +23,6 @@ let connectionIds = 0;
 export function defaultBacklog(): number {
   try { return Number(readFileSync("/proc/sys/net/core/somaxconn", "utf8").trim()) || 128; } catch { return 128; }
 }
-const EMPTY = new Uint8Array(0);
-const concat = (a: Uint8Array | null, b: Uint8Array): Uint8Array => (a && a.length ? Buffer.concat([a, b]) : b);
 
 export class Listener {
   private server: net.Server | null = null;
@@ -85,18 +82,6 @@ export class Listener {
       "destination.port": socket.localPort ?? 0,
       "connection.id": id,
     };
-    const network: { conn: TcpConnection; readHeld: Uint8Array | null; writeHeld: Uint8Array | null }[] = [];
-    let terminal: TerminalFilter | null = null;
-    let closedByFilter = false;
-    let remoteClosed = false;
-
-    const closeFromFilter = (): void => {
-      // proxy_close_stream(Downstream): close after flushing writes (FlushWrite).
-      if (closedByFilter) return;
-      closedByFilter = true;
-      socket.end();
-    };
-
     // Envoy's connection write buffer watermarks (network/connection_impl.cc
     // onWriteBufferHighWatermark / onWriteBufferLowWatermark): high at the buffer limit, low at half.
     const limit = this.config.bufferLimitBytes;
@@ -104,32 +89,21 @@ export class Listener {
     const onFlushed = (): void => {
       if (aboveHigh && socket.writableLength <= limit / 2) { aboveHigh = false; downstream.watermarks?.onBelowLow(); }
     };
-    const writeWatermarked = (d: Uint8Array): void => {
-      socket.write(d, onFlushed);
-      if (!aboveHigh && socket.writableLength > limit) { aboveHigh = true; downstream.watermarks?.onAboveHigh(); }
-    };
     let readDisables = 0;
-
-    const writeOut = (data: Uint8Array, end: boolean): void => {
-      let d = data;
-      for (let i = network.length - 1; i >= 0; i--) {
-        const n = network[i];
-        const input = concat(n.writeHeld, d);
-        n.writeHeld = null;
-        const st = n.conn.callOnUpstreamData(input, end);
-        if (n.conn.closed) closeFromFilter();
-        if (st === FilterStatus.StopIteration) { n.writeHeld = n.conn.upstreamData; return; }
-        d = n.conn.upstreamData;
-      }
-      if (socket.destroyed) return;
-      if (d.length) writeWatermarked(d);
-      if (end) socket.end();
-    };
+    const wasm = this.config.filters.flatMap((f) => (f.kind === "wasm" ? [ctx.plugins.get(f.plugin)!] : []));
+    const chain = new NetworkFilterChain({
+      write: (d) => {
+        socket.write(d, onFlushed);
+        if (!aboveHigh && socket.writableLength > limit) { aboveHigh = true; downstream.watermarks?.onAboveHigh(); }
+      },
+      end: () => { if (!socket.destroyed) socket.end(); },
+      get destroyed() { return socket.destroyed; },
+    }, wasm, worker, properties, ctx.log);
 
     const downstream: Downstream = {
       id, worker, properties,
-      write: (data) => writeOut(data, false),
-      end: () => { if (network.length) writeOut(EMPTY, true); else if (!socket.destroyed) socket.end(); },
+      write: (data) => chain.onWrite(data, false),
+      end: () => { if (!chain.empty) chain.onWrite(EMPTY, true); else if (!socket.destroyed) socket.end(); },
       destroy: () => socket.destroy(),
       get destroyed() { return socket.destroyed; },
       batch: (fn) => {
@@ -144,57 +118,23 @@ export class Listener {
       watermarks: null,
     };
 
-    for (const f of this.config.filters) {
-      if (f.kind !== "wasm") continue;
-      const plugin = ctx.plugins.get(f.plugin)!;
-      const conn = plugin.createTcpConnection({
-        worker: worker % Math.max(1, plugin.workers.length || 1), properties,
-        events: { onClose: () => closeFromFilter() },
-      });
-      network.push({ conn, readHeld: null, writeHeld: null });
-    }
-
-    const readIn = (data: Uint8Array, end: boolean): void => {
-      let d = data;
-      for (const n of network) {
-        const input = concat(n.readHeld, d);
-        n.readHeld = null;
-        const st = n.conn.callOnDownstreamData(input, end);
-        if (n.conn.closed) { closeFromFilter(); return; }
-        if (st === FilterStatus.StopIteration) { n.readHeld = n.conn.downstreamData; return; }
-        d = n.conn.downstreamData;
-      }
-      if (!terminal) return;
-      if (d.length) terminal.onData(Buffer.from(d.buffer, d.byteOffset, d.length));
-      if (end) terminal.onEnd();
-    };
-
-    socket.on("data", (d: Buffer) => readIn(d, false));
-    socket.on("end", () => { remoteClosed = true; readIn(EMPTY, true); });
-    socket.on("error", () => { remoteClosed = true; });
+    socket.on("data", (d: Buffer) => chain.onRead(d, false));
+    socket.on("end", () => { chain.remoteClosed = true; chain.onRead(EMPTY, true); });
+    socket.on("error", () => { chain.remoteClosed = true; });
     socket.on("close", () => {
       this.sockets.delete(socket);
       for (const p of [this.statPrefix, `${this.statPrefix}worker_${worker}.`]) stats.gauge(p + "downstream_cx_active").sub(1);
-      terminal?.onClose();
-      for (const n of network) {
-        try {
-          n.conn.callOnDownstreamClose(remoteClosed ? PeerType.Remote : PeerType.Local);
-          n.conn.complete();
-        } catch (e) { ctx.log("error", `network wasm filter close: ${(e as Error).message}`); }
-      }
+      chain.onClose();
     });
 
-    for (const n of network) {
-      const st = n.conn.callOnNewConnection();
-      if (n.conn.closed || st === FilterStatus.StopIteration && n.conn.closed) { closeFromFilter(); break; }
-    }
+    chain.onNewConnection();
     const last = this.config.filters[this.config.filters.length - 1];
     const lastIndex = this.config.filters.length - 1;
     if (last.kind === "hcm") {
       const plugins = last.hcm.httpFilters.flatMap((f) => (f.kind === "wasm" ? [ctx.plugins.get(f.plugin)!] : []));
-      terminal = new HttpConnectionManager(downstream, last.hcm, this.routeTables.get(lastIndex)!, ctx, plugins);
+      chain.setTerminal(new HttpConnectionManager(downstream, last.hcm, this.routeTables.get(lastIndex)!, ctx, plugins));
     } else if (last.kind === "tcp_proxy") {
-      terminal = new TcpProxy(downstream, last.tcp, ctx);
+      chain.setTerminal(new TcpProxy(downstream, last.tcp, ctx));
     }
   }
 }
