@@ -1,5 +1,6 @@
-// The gateway's log output as Envoy writes it with --log-level (source/common/common/logger.cc's
-// default format "[%Y-%m-%d %T.%e][%t][%l][%n] %v"): Wasm log lines from the "wasm" logger as
+// The gateway's log output as Envoy writes it with --log-level (source/common/common/logger.h
+// DEFAULT_LOG_FORMAT "[%Y-%m-%d %T.%e][%t][%l][%n] [%g:%#] %v", without the source file:line
+// that only Envoy's own code has): Wasm log lines from the "wasm" logger as
 // source/extensions/common/wasm/context.cc Context::log writes them, "wasm log<prefix>: message",
 // where the prefix is " <plugin name> <root_id> <vm_id>", each part only when not empty
 // (proxy-wasm-cpp-host PluginBase::makeLogPrefix); a trap's "Function: ... failed: ..." (with the
