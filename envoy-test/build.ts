@@ -21,8 +21,10 @@ async function compile(args: string[], baseDir: string, what: string): Promise<v
   } as never);
   const text = stderr.join("");
   if (error) throw new Error(`build: ${what} failed:\n${text}`);
-  // The SDK compiles without warnings; a warning here is the filter's, shown, not fatal.
-  if (text.trim()) process.stderr.write(text);
+  // The SDK compiles without warnings; a warning here is the filter's: shown, not fatal. asc's
+  // INFO diagnostics and converge notes are left out. Diagnostics are separated by blank lines.
+  const warnings = text.split(/\n\s*\n/).filter((b) => /^\s*(\x1b\[[0-9;]*m)?WARNING/.test(b));
+  if (warnings.length) process.stderr.write(warnings.join("\n\n") + "\n\n");
 }
 
 export async function buildFilters(names?: string[]): Promise<string[]> {

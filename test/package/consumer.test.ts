@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { after, before, test } from "node:test";
 
 const REPO = resolve(import.meta.dirname, "../..");
@@ -19,9 +19,12 @@ const work = mkdtempSync(join(tmpdir(), "pwa-consumer-"));
 const project = join(work, "my-proxy");
 const timings: string[] = [];
 
-// A consumer's environment: not this test run's (node:test's child marker, npm's lifecycle vars).
+// A consumer's environment: not this test run's (node:test's child marker, npm's lifecycle vars,
+// and the node_modules/.bin folders `npm test` puts on PATH: this repo's dev dependencies bring
+// an old npm 6 there).
 const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env)
   .filter(([k]) => k !== "NODE_TEST_CONTEXT" && k !== "NODE_OPTIONS" && !(k.startsWith("npm_") && !k.startsWith("npm_config_"))));
+env.PATH = (process.env.PATH ?? "").split(delimiter).filter((d) => !/[\\/]node_modules[\\/]\.bin$/.test(d)).join(delimiter);
 
 function sh(cmd: string, args: string[], cwd = project, timeout = 240_000): SpawnSyncReturns<string> {
   const t0 = Date.now();
