@@ -218,7 +218,22 @@ test("npm pack -> install in a new project -> new, build, npm test, config, vali
     clearTimeout(t);
   }
 
-  // 7. AssemblyScript 0.27, the other end of the peer range: the same project builds without warnings.
+  // 7. The TypeScript entry points have types (this repo's tsc; the project has none installed).
+  writeFileSync(join(project, "types.ts"), `import { Host, ManualClock, PluginTrapError } from "proxy-wasm-as/host";
+import { filterTopology, validateFile } from "proxy-wasm-as/config";
+import { startGateway } from "proxy-wasm-as/gateway";
+import { startBackends } from "proxy-wasm-as/backends";
+const host: Host = new Host({ clock: new ManualClock(), throwOnTrap: true });
+const wrong: number = host;
+export { PluginTrapError, filterTopology, validateFile, startGateway, startBackends, wrong };
+`);
+  const tsc = sh(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "--noEmit", "--strict", "--module", "nodenext",
+    "--moduleResolution", "nodenext", "--types", "node", "--typeRoots", join(REPO, "node_modules/@types"), "types.ts"]);
+  // Exactly the one planted error: the imports and their types resolve.
+  assert.deepEqual((tsc.stdout.match(/error TS\d+/g) ?? []), ["error TS2322"], tsc.stdout + tsc.stderr);
+  assert.match(tsc.stdout, /types\.ts\(6,7\): error TS2322: Type 'Host' is not assignable to type 'number'/);
+
+  // 8. AssemblyScript 0.27, the other end of the peer range: the same project builds without warnings.
   ok(sh("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--save-dev", "assemblyscript@0.27.37"]), "npm install assemblyscript@0.27.37");
   assert.match(JSON.parse(readFileSync(join(project, "node_modules/assemblyscript/package.json"), "utf8")).version, /^0\.27\./);
   noWarnings(ok(npx("build", "src/extras.ts", "-o", "out/extras.wasm"), "build src/extras.ts (0.27)"), "build src/extras.ts (0.27)");
