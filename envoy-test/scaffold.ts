@@ -1,55 +1,59 @@
-// Scaffolds a new filter: filters/NAME/{index.ts, config.ts, README.md}, a passing host test
-// test/host/NAME.test.ts and an asconfig.json target writing build/NAME.wasm. The CLI wires it
-// as `proxy-wasm-as new NAME` (envoy-test/cli.ts). The new filter adds a configured response
-// header, so its first build and test are green and show every moving part.
+// `proxy-wasm-as new NAME` in a filter project (a folder with a package.json that depends on
+// proxy-wasm-as): filters/NAME/{index.ts, config.ts, README.md} importing the SDK by package
+// name, a host test test/NAME.test.mjs for plain `node --test`, and, when missing, asconfig.json
+// (extends the package's preset), filters/tsconfig.json (editor types) and the npm scripts
+// build, build:debug and test. The filter adds a configured response header, so its first build
+// and test are green and show every moving part.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 const NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
-/** Default options of a filter target (the SDK's requirements: minimal runtime with collection
- *  at callback exits, _initialize as start, AssemblyScript's abort/trace/seed routed to the SDK). */
-const TARGET_DEFAULTS = {
-  optimizeLevel: 3,
-  shrinkLevel: 0,
-  converge: true,
-  noAssert: false,
-  runtime: "minimal",
-  exportStart: "_initialize",
-  use: ["abort=sdk/runtime/abort/abort", "trace=sdk/runtime/abort/trace", "seed=sdk/runtime/abort/seed"],
+const SCRIPTS: Record<string, string> = {
+  build: "proxy-wasm-as build",
+  "build:debug": "proxy-wasm-as build --debug",
+  test: "proxy-wasm-as build && node --test",
 };
+// What `npm init -y` writes as "test": replaced, since it only fails.
+const NPM_INIT_TEST = /^echo "Error: no test specified" && exit 1$/;
 
 /**
- * Creates filter NAME under project `root`; returns the paths written, relative to root.
- * Throws (writing nothing) when NAME is not a lower-case dashed identifier, or when the folder,
- * the test or the asconfig.json target already exists.
+ * Creates filter NAME in project `root`; returns the paths written or changed, relative to root.
+ * Throws (writing nothing) when NAME is not a lower-case dashed identifier, when root has no
+ * package.json, or when one of the filter's files already exists.
  */
 export function scaffoldFilter(name: string, root: string): string[] {
   if (!NAME_RE.test(name)) {
     throw new Error(`new: filter name "${name}" must be lower-case letters and digits separated by single dashes (e.g. "rate-limit")`);
   }
-  const asconfigPath = join(root, "asconfig.json");
-  if (!existsSync(asconfigPath)) throw new Error(`new: ${asconfigPath} not found; run it from the project root`);
-  const asconfig = JSON.parse(readFileSync(asconfigPath, "utf8")) as { targets?: Record<string, unknown> };
-  asconfig.targets ??= {};
+  const pkgPath = join(root, "package.json");
+  if (!existsSync(pkgPath)) throw new Error(`new: ${pkgPath} not found; run it in your project's folder (after npm init -y and npm install proxy-wasm-as)`);
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as { scripts?: Record<string, string> };
   const files: Record<string, string> = {
     [`filters/${name}/index.ts`]: indexTs(name),
     [`filters/${name}/config.ts`]: configTs(name),
     [`filters/${name}/README.md`]: readme(name),
-    [`test/host/${name}.test.ts`]: testTs(name),
+    [`test/${name}.test.mjs`]: testMjs(name),
   };
   for (const f of Object.keys(files)) {
     if (existsSync(join(root, f))) throw new Error(`new: ${f} already exists; nothing created`);
   }
-  if (name in asconfig.targets) throw new Error(`new: asconfig.json already has a target "${name}"; nothing created`);
+  if (!existsSync(join(root, "asconfig.json"))) files["asconfig.json"] = JSON.stringify({ extends: "proxy-wasm-as/asconfig.json" }, null, 2) + "\n";
+  if (!existsSync(join(root, "filters/tsconfig.json"))) files["filters/tsconfig.json"] = JSON.stringify({ extends: "assemblyscript/std/assembly.json", include: ["./**/*.ts"] }, null, 2) + "\n";
 
   for (const [f, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, f)), { recursive: true });
     writeFileSync(join(root, f), text);
   }
-  asconfig.targets[name] = { outFile: `build/${name}.wasm`, ...TARGET_DEFAULTS };
-  writeFileSync(asconfigPath, JSON.stringify(asconfig, null, 2) + "\n");
-  return [...Object.keys(files), "asconfig.json"];
+  const written = Object.keys(files);
+  pkg.scripts ??= {};
+  let changed = false;
+  for (const [k, v] of Object.entries(SCRIPTS)) {
+    const cur = pkg.scripts[k];
+    if (cur === undefined || (k === "test" && NPM_INIT_TEST.test(cur))) { pkg.scripts[k] = v; changed = true; }
+  }
+  if (changed) { writeFileSync(pkgPath, JSON.stringify(pkg, null, 2) + "\n"); written.push("package.json"); }
+  return written;
 }
 
 const rootIdOf = (name: string) => name.replace(/-/g, "_");
@@ -59,10 +63,10 @@ function indexTs(name: string): string {
   const C = classOf(name);
   return `// ${name}: adds a configured header to every response. Start here and change what it does.
 // Plugin configuration (strict JSON): {"header": "x-${name}", "value": "..."}; root_id "${rootIdOf(name)}".
-export * from "../../sdk/exports";
+export * from "proxy-wasm-as/exports";
 import {
   FilterHeadersStatus, HttpContext, logError, registerRootContext, responseHeaders, RootContext,
-} from "../../sdk";
+} from "proxy-wasm-as";
 import { ${C}Config, parse${C}Config } from "./config";
 
 class ${C}Root extends RootContext {
@@ -100,7 +104,7 @@ function configTs(name: string): string {
   const C = classOf(name);
   return `// ${name}'s plugin configuration. Unknown keys, wrong types and missing required keys are
 // errors that name the key (sdk/config.ts ConfigReader).
-import { ConfigReader } from "../../sdk";
+import { ConfigReader } from "proxy-wasm-as";
 
 export class ${C}Config {
   constructor(public header: string, public value: string) {}
@@ -136,38 +140,42 @@ root_id: \`${rootIdOf(name)}\`
 
 ## Build and test
 
-    npx tsx envoy-test/build.ts ${name}          # build/${name}.wasm
-    node --import tsx --test test/host/${name}.test.ts
+    npx proxy-wasm-as build                    # build/${name}.wasm (--debug: keeps function names)
+    npm test                                   # builds, then runs test/${name}.test.mjs in the host
 `;
 }
 
-function testTs(name: string): string {
-  return `// ${name} in the Envoy-like host (envoy-test/host).
+function testMjs(name: string): string {
+  return `// ${name} in proxy-wasm-as's Envoy-like host: the real .wasm, as Envoy runs it.
+// \`npm test\` builds build/${name}.wasm first (npx proxy-wasm-as build; --debug for backtraces).
 import assert from "node:assert/strict";
-import { before, test } from "node:test";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { buildFilters } from "../../envoy-test/build.ts";
-import { Host, ManualClock } from "../../envoy-test/host/index.ts";
+import { Host, ManualClock } from "proxy-wasm-as/host";
 
-const WASM = fileURLToPath(new URL("../../build/${name}.wasm", import.meta.url));
-before(async () => { await buildFilters(["${name}"]); });
+const WASM = fileURLToPath(new URL("../build/${name}.wasm", import.meta.url));
+const ROOT_ID = "${rootIdOf(name)}";
+if (!existsSync(WASM)) throw new Error(\`\${WASM} is not built: run npx proxy-wasm-as build\`);
+
+// throwOnTrap: a trap in the filter fails the test with Envoy's message, the in-VM backtrace and
+// the filter's last log lines.
+const newHost = () => new Host({ clock: new ManualClock(), throwOnTrap: true });
 
 test("adds the configured header to responses", async () => {
-  const host = new Host({ clock: new ManualClock() });
-  const plugin = await host.loadPlugin({
-    wasm: WASM, rootId: "${rootIdOf(name)}", configuration: JSON.stringify({ value: "on" }),
-  });
+  const host = newHost();
+  const plugin = await host.loadPlugin({ wasm: WASM, rootId: ROOT_ID, configuration: JSON.stringify({ value: "on" }) });
   const s = plugin.createHttpStream();
   s.callOnRequestHeaders([[":method", "GET"], [":path", "/"], [":authority", "example"], [":scheme", "http"]]);
   s.callOnResponseHeaders([[":status", "200"]]);
   assert.deepEqual(s.responseHeaders.filter(([k]) => k === "x-${name}"), [["x-${name}", "on"]]);
+  s.complete();
 });
 
 test("refuses a configuration with an unknown key, naming it", async () => {
-  const host = new Host({ clock: new ManualClock() });
-  await assert.rejects(host.loadPlugin({
-    wasm: WASM, rootId: "${rootIdOf(name)}", configuration: JSON.stringify({ value: "on", typo: 1 }),
-  }));
+  const host = newHost();
+  await assert.rejects(host.loadPlugin({ wasm: WASM, rootId: ROOT_ID, configuration: JSON.stringify({ value: "on", typo: 1 }) }),
+    /Failed to configure/);
   assert.match(host.logs("error")[0]?.message ?? "", /typo: unknown key/);
 });
 `;

@@ -1,18 +1,38 @@
-// npm start: build the filters, write the default topology to build/envoy.yaml, start the demo
-// backends on the topology's ports and the local gateway on that file; print what runs where and
-// how to connect. Ctrl-C (or SIGTERM) stops everything and exits 0.
+// npm start: build the filters, start the demo backends, write the default topology for them to
+// build/envoy.yaml and start the local gateway on that file; print what runs where and how to
+// connect. Ctrl-C (or SIGTERM) stops everything and exits 0.
+//   npm start -- [--listen HOST:PORT] [--operator HOST:PORT] [--admin HOST:PORT (not 0)] [--backend-base PORT]
+//                [--log-level LEVEL]
+// (defaults 127.0.0.1:8080, :8081, :9901; backends 9101/9102, 9111/9112, 9121/9122, or
+// BASE+0..5 in that order; a port 0 takes a free port).
 import { buildFilters } from "./build.ts";
 import { startBackends, type Backends } from "./backends/index.ts";
-import { DEFAULT_PORTS, defaultTopology, formatError, writeConfig } from "./config/index.ts";
-import { startGateway, type Gateway } from "./gateway/index.ts";
+import { parseArgs } from "./cli.ts";
+import { DEFAULT_PORTS, SERVICES, defaultTopology, formatError, parseAddress, writeConfig, type Address } from "./config/index.ts";
+import { envoyLog, parseLogLevel, startGateway, type Gateway } from "./gateway/index.ts";
 
 const CONFIG = "build/envoy.yaml";
 
+function options(argv: string[]): { listen?: Address; operator?: Address; admin?: Address; backendBase?: number; logLevel: number } {
+  const { flags, rest } = parseArgs(argv, ["listen", "operator", "admin", "backend-base", "log-level"]);
+  if (rest.length) throw new Error(`unexpected argument ${rest[0]} (options: --listen, --operator, --admin HOST:PORT, --backend-base PORT)`);
+  const o: ReturnType<typeof options> = { logLevel: parseLogLevel("info") };
+  for (const [name, v] of flags) {
+    if (name === "log-level") o.logLevel = parseLogLevel(v);
+    else if (name === "backend-base") {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65530) throw new Error(`--backend-base: "${v}" is not a port (0-65530)`);
+      o.backendBase = n;
+    } else o[name as "listen" | "operator" | "admin"] = parseAddress(v, `--${name}`);
+  }
+  // The config's "admin" cluster dials the admin port (drain-signal polls it): it must be known.
+  if (o.admin?.port === 0) throw new Error("--admin needs a fixed port: drain-signal reaches the admin through a cluster on that port");
+  return o;
+}
+
 async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
   await buildFilters();
-  const result = await writeConfig(CONFIG, defaultTopology({ wasmDir: "build" }));
-  for (const w of result.warnings) console.error(`warning: ${formatError(w)}`);
-  console.log(`config: ${CONFIG}`);
 
   let backends: Backends | null = null;
   let gateway: Gateway | null = null;
@@ -26,8 +46,13 @@ async function main(): Promise<void> {
     process.once(sig, () => { stop().then(() => { console.log("stopped"); process.exit(0); }, (e: Error) => { console.error(e.message); process.exit(1); }); });
   }
 
-  backends = await startBackends({ basePort: 0, ports: DEFAULT_PORTS });
-  gateway = await startGateway({ configPath: CONFIG });
+  backends = o.backendBase === undefined ? await startBackends({ basePort: 0, ports: DEFAULT_PORTS }) : await startBackends({ basePort: o.backendBase });
+  const backendPorts = Object.fromEntries(SERVICES.map((s) => [s, backends!.endpoints(s).map((e) => e.port)]));
+  const result = await writeConfig(CONFIG, defaultTopology({ wasmDir: "build", listen: o.listen, operator: o.operator, admin: o.admin, backendPorts }));
+  for (const w of result.warnings) console.error(`warning: ${formatError(w)}`);
+  console.log(`config: ${CONFIG}`);
+  const { log, onWasmLog } = envoyLog(o.logLevel, (line) => console.error(line));
+  gateway = await startGateway({ configPath: CONFIG, logLevel: o.logLevel, log, onWasmLog });
 
   const lines: string[] = [];
   for (const [service, list] of Object.entries(backends.instances)) {

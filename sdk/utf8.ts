@@ -76,7 +76,7 @@ let tempSecondLength: usize = 0;
  *  Valid until the next call. */
 export function utf8Temp(a: string, b: string | null = null): usize {
   const la = utf8Length(a);
-  const lb = b === null ? 0 : utf8Length(b);
+  const lb: usize = b === null ? 0 : utf8Length(b);
   const need = la + lb;
   if (need > tempCap || (tempCap > 16384 && need <= 1024)) {
     if (temp != 0) heap.free(temp);

@@ -9,6 +9,8 @@ export {
 export type { DefaultTopologyOptions, DrainSettings, Service } from "./default-topology.ts";
 export { validateConfig, validateFile, validateYaml, parseYaml, formatError } from "./validate.ts";
 export type { ConfigError, ValidateOptions, ValidationResult } from "./validate.ts";
+export { filterTopology, parseAddress } from "./filter-topology.ts";
+export type { FilterSpec, FilterTopologyOptions } from "./filter-topology.ts";
 export { writeConfig, writeEds, writeAtomic, edsDocument, toYaml, ConfigValidationError } from "./write.ts";
 export type { WriteOptions } from "./write.ts";
 export { envoyRoot, lookupEnvoyType } from "./protos.ts";

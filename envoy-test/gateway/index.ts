@@ -1,8 +1,8 @@
 // The local gateway: runs an Envoy v3 bootstrap (the subset in docs/gateway.md) on real sockets,
 // with the Wasm filters in envoy-test/host. One Host per gateway, one Plugin per configured wasm
 // filter with `workers` VMs each (Envoy: one VM per worker thread).
-import { Host, RealClock } from "../host/index.ts";
-import type { Plugin, Stats } from "../host/index.ts";
+import { Host, LogLevel, RealClock } from "../host/index.ts";
+import type { LogEntry, Plugin, Stats } from "../host/index.ts";
 import { AdminServer } from "./admin.ts";
 import { loadBootstrapFile, parseBootstrap } from "./bootstrap.ts";
 import { ClusterCallouts } from "./callouts.ts";
@@ -13,6 +13,8 @@ import { DrainManager, type DrainStrategy } from "./drain.ts";
 import { Listener } from "./listener.ts";
 
 export { ConfigError } from "./yaml-reader.ts";
+export { envoyLog, envoyLine, parseLogLevel, wasmLogMessage } from "./log.ts";
+export type { EnvoyLogLevel } from "./log.ts";
 export { parseBootstrap, loadBootstrapFile } from "./bootstrap.ts";
 export type { BootstrapConfig } from "./config-model.ts";
 
@@ -22,6 +24,11 @@ export interface GatewayOptions {
   /** worker VMs per wasm filter and the number of connection "workers" (default 2) */
   workers?: number;
   log?: GatewayLog;
+  /** the Wasm VMs' log lines and traps (the host's LogEntry); envoyLog() prints them as Envoy does */
+  onWasmLog?: (e: LogEntry) => void;
+  /** Envoy --log-level as a number, 0 trace .. 6 off (default 2, info): what proxy_log lets through
+   *  and proxy_get_log_level answers */
+  logLevel?: number;
   /** Envoy --drain-time-s (default 600) */
   drainTimeS?: number;
   /** Envoy --drain-strategy (default gradual) */
@@ -98,6 +105,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     clock: new RealClock(),
     callouts: new ClusterCallouts(clusters),
     clusters: config.clusters.map((c) => c.name),
+    onLog: opts.onWasmLog,
+    logLevel: (opts.logLevel ?? LogLevel.Info) as LogLevel,
   });
   const stats = host.stats;
   const drain = new DrainManager(stats, (opts.drainTimeS ?? 600) * 1000, opts.drainStrategy ?? "gradual");

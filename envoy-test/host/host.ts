@@ -36,6 +36,9 @@ export interface HostOptions {
   maxLogEntries?: number;
   /** count hostcalls by name in Host.hostcalls (benchmarks: hostcalls per stream) */
   countHostcalls?: boolean;
+  /** tests: a trap outside loadPlugin also throws a PluginTrapError from the call that trapped
+   *  (fail message, backtrace, last log lines), after Envoy's fail policy has been applied */
+  throwOnTrap?: boolean;
 }
 
 export type { PendingCallout };
@@ -56,6 +59,9 @@ export class Host {
   readonly pending = new Set<PendingCallout>();
   /** depth of wasm calls in progress across all VMs */
   callDepth = 0;
+  readonly throwOnTrap: boolean;
+  /** loadPlugin calls in progress (their traps are the PluginLoadError's reason, not thrown) */
+  loading = 0;
   /** hostcalls made by name, when constructed with countHostcalls */
   readonly hostcalls: Map<string, number> | null;
 
@@ -77,6 +83,7 @@ export class Host {
     this.properties = opts.properties ?? {};
     this.clusters = opts.clusters ? new Set(opts.clusters) : null;
     this.onLog = opts.onLog;
+    this.throwOnTrap = opts.throwOnTrap ?? false;
     this.recordLogs = opts.recordLogs ?? true;
     this.maxLogEntries = opts.maxLogEntries ?? 100_000;
     this.queues = new SharedQueues(this);
@@ -91,6 +98,11 @@ export class Host {
    * with a PluginLoadError carrying Envoy's message.
    */
   async loadPlugin(opts: PluginOptions): Promise<Plugin> {
+    this.loading++;
+    try { return await this.load(opts); } finally { this.loading--; }
+  }
+
+  private async load(opts: PluginOptions): Promise<Plugin> {
     const where = `plugin ${JSON.stringify(opts.name ?? opts.rootId)}`;
     let bytes: Uint8Array;
     if (typeof opts.wasm === "string") {

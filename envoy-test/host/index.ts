@@ -2,6 +2,7 @@
 export { Host } from "./host.ts";
 export type { HostOptions, PendingCallout } from "./host.ts";
 export { Plugin, WorkerVm, PluginLoadError } from "./plugin.ts";
+export { PluginTrapError } from "./backtrace.ts";
 export { HttpStream } from "./http-stream.ts";
 export { TcpConnection } from "./tcp-connection.ts";
 export type { StreamMode } from "./stream-context.ts";

@@ -18,6 +18,11 @@ export interface LogEntry {
   worker: number;
   /** the context that was active when the line was written (0 outside any context) */
   contextId: number;
+  /** PluginConfig name and root_id as configured (Envoy's "wasm log <name> <root_id> <vm_id>:" prefix) */
+  pluginName?: string;
+  rootId?: string;
+  /** a line the host wrote about the VM (a trap's "Function: ... failed"), not the module */
+  fromHost?: boolean;
 }
 
 export interface LocalResponse {

@@ -13,6 +13,13 @@ import type { Host } from "./host.ts";
 import type { Counter, Gauge, Histogram } from "./stats.ts";
 import type { LogLevelName } from "./types.ts";
 import type { Phase } from "./restrict.ts";
+import { formatBacktrace, functionNames, PluginTrapError } from "./backtrace.ts";
+
+const namesOf = new WeakMap<WebAssembly.Module, Map<number, string>>();
+/** frames kept in a trap's stack when the module has names (V8's default of 10 cuts deep stacks) */
+const TRAP_FRAMES = 64;
+/** log lines of the VM shown with a trap thrown to a test */
+const TRAP_LOG_LINES = 5;
 
 // deno-lint-ignore no-explicit-any
 type WasmFn = (...args: any[]) => any;
@@ -37,6 +44,10 @@ export class WasmVm {
   failMessage = "";
   /** cpp-host restricted callbacks: which phase limits the hostcalls (restrict.ts), or null */
   restricted: Phase | null = null;
+  /** function names from the module's name section (a --debug build): a trap logs a backtrace */
+  names: Map<number, string> = new Map();
+  /** the trap to throw once the outermost call returns (Host throwOnTrap) */
+  private pendingTrap: PluginTrapError | null = null;
   /** set while a call that returned StopIteration... was asked to stop by a local reply */
   stopNextIteration = false;
 
@@ -60,6 +71,9 @@ export class WasmVm {
 
   /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
   start(module: WebAssembly.Module, imports: WebAssembly.Imports): void {
+    let names = namesOf.get(module);
+    if (!names) namesOf.set(module, (names = functionNames(module)));
+    this.names = names;
     this.instance = new WebAssembly.Instance(module, imports);
     const ex = this.instance.exports;
     const memory = (ex.memory as WebAssembly.Memory | undefined) ?? (imports.env?.memory as WebAssembly.Memory | undefined);
@@ -97,21 +111,31 @@ export class WasmVm {
     const prevCur = this.current, prevEff = this.effectiveId;
     this.current = ctx;
     this.effectiveId = 0;
+    const limit = Error.stackTraceLimit;
+    if (this.depth === 0 && this.names.size && limit < TRAP_FRAMES) Error.stackTraceLimit = TRAP_FRAMES;
     this.depth++;
     this.host.callDepth++;
+    let result: number | undefined;
     try {
-      return f(a, b, c, d, e, g);
+      result = f(a, b, c, d, e, g);
     } catch (err) {
       this.fail(name, err);
-      return undefined;
+      result = undefined;
     } finally {
       this.current = prevCur;
       this.effectiveId = prevEff;
       this.depth--;
       this.host.callDepth--;
+      if (this.depth === 0) Error.stackTraceLimit = limit;
       if (this.depth === 0 && this.afterActions.length) this.runAfterActions();
       if (this.host.callDepth === 0) this.host.drainPosted();
     }
+    if (this.depth === 0 && this.pendingTrap) {
+      const trap = this.pendingTrap;
+      this.pendingTrap = null;
+      throw trap;
+    }
+    return result;
   }
 
   /** Envoy defers stream actions requested from inside a VM call until the call returns. */
@@ -128,8 +152,12 @@ export class WasmVm {
   fail(fn: string, err: unknown): void {
     const msg = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
     this.failed = true;
-    this.failMessage = `Function: ${fn} failed: Uncaught ${msg}`;
-    this.log("error", this.failMessage, this.current?.contextId ?? 0);
+    this.failMessage = `Function: ${fn} failed: Uncaught ${msg}${formatBacktrace(this.names, err)}`;
+    const lastLogs = this.host.throwOnTrap && !this.host.loading
+      ? this.host.logs().filter((l) => l.vmId === this.vmId && l.worker === this.worker).slice(-TRAP_LOG_LINES).map((l) => `[${l.level}] ${l.message}`)
+      : null;
+    this.log("error", this.failMessage, this.current?.contextId ?? 0, true);
+    if (lastLogs) this.pendingTrap ??= new PluginTrapError(this.failMessage, lastLogs);
   }
 
   /** The context hostcalls act on: the effective context if set and alive, else the current one. */
@@ -161,7 +189,7 @@ export class WasmVm {
     this.restricted = prev;
     p = (p ?? 0) >>> 0;
     if (p === 0 || !this.mem.inBounds(p, size)) {
-      this.log("error", `wasm allocation of ${size} bytes failed (malloc returned ${p})`, this.current?.contextId ?? 0);
+      this.log("error", `wasm allocation of ${size} bytes failed (malloc returned ${p})`, this.current?.contextId ?? 0, true);
       return 0;
     }
     return p;
@@ -195,9 +223,11 @@ export class WasmVm {
     return this.mem.setU32Pair(ptrPtr, p, sizePtr, length);
   }
 
-  log(level: LogLevelName, message: string, contextId: number): void {
+  /** A log line; `fromHost` for the host's own lines about the VM (a trap), not the module's. */
+  log(level: LogLevelName, message: string, contextId: number, fromHost = false): void {
     const ctx = contextId ? this.contexts.get(contextId) : null;
     const plugin = ctx?.plugin;
-    this.host.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId });
+    this.host.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId,
+      pluginName: plugin?.name ?? "", rootId: plugin?.rootId ?? "", ...(fromHost ? { fromHost } : {}) });
   }
 }

@@ -23,7 +23,10 @@ describe("proxy-wasm-as CLI", () => {
   });
 
   it("exits 2 with the usage on an unknown command or a missing argument", () => {
-    for (const args of [["frobnicate"], ["validate"], ["gateway"], ["config", "--out"], ["config", "--bogus", "x"], ["new"]]) {
+    for (const args of [["frobnicate"], ["validate"], ["gateway"], ["config", "--out"], ["config", "--bogus", "x"], ["new"],
+      ["config", "--root-id", "x", "--filter", "a.wasm", "--listen", "127.0.0.1:1", "--upstream", "127.0.0.1:2"],
+      ["config", "--filter", "a.wasm", "--listen", "127.0.0.1:1"], ["config", "--filter", "a.wasm", "--listen", "nohost", "--upstream", "127.0.0.1:2"],
+      ["build", "-o", "x.wasm"], ["build", "a.ts", "b.ts"], ["gateway", "--config", "x.yaml", "--log-level", "loud"]]) {
       const r = run(args);
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
       assert.match(r.stderr, /usage: proxy-wasm-as/);
@@ -105,19 +108,19 @@ describe("proxy-wasm-as CLI", () => {
   const scaffoldThere = existsSync(join(repo, "envoy-test/scaffold.ts"));
   it("new NAME creates the filter in the working directory and lists its files", { skip: scaffoldThere ? false : "envoy-test/scaffold.ts not written yet" }, () => {
     const cwd = mkdtempSync(join(tmpdir(), "config-cli-new-"));
-    writeFileSync(join(cwd, "asconfig.json"), JSON.stringify({ targets: {} }));
+    writeFileSync(join(cwd, "package.json"), JSON.stringify({ name: "p" }));
     const r = run(["new", "my-filter"], cwd);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const files = r.stdout.trim().split("\n").filter(Boolean);
     assert.ok(files.includes("filters/my-filter/index.ts"), r.stdout);
     for (const f of files) assert.ok(existsSync(resolve(cwd, f)), `${f} exists`);
-    assert.ok("my-filter" in JSON.parse(readFileSync(join(cwd, "asconfig.json"), "utf8")).targets);
+    assert.equal(JSON.parse(readFileSync(join(cwd, "asconfig.json"), "utf8")).extends, "proxy-wasm-as/asconfig.json");
   });
 
   it("new exits 1 with the scaffold's reason outside a project", { skip: scaffoldThere ? false : "envoy-test/scaffold.ts not written yet" }, () => {
     const r = run(["new", "my-filter"], mkdtempSync(join(tmpdir(), "config-cli-new-")));
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /asconfig\.json not found/);
+    assert.match(r.stderr, /package\.json not found/);
   });
 
   it("config --drain-token sets the operator listener's token, and a short one is refused by the module", { skip: built ? false : "build/*.wasm not all built yet (npm run build)" }, () => {
@@ -129,6 +132,26 @@ describe("proxy-wasm-as CLI", () => {
     assert.equal(short.code, 1);
     assert.match(short.stdout, /listeners\[1\].*configuration: .*control\.token: must be at least 16 characters/);
     assert.equal(existsSync(out + ".short"), false);
+  });
+
+  const addHeader = existsSync(join(repo, "build/add-header.wasm"));
+  it("config --filter writes your filters, in order, before the router to the upstream", { skip: addHeader ? false : "build/add-header.wasm not built yet (npm run build)" }, () => {
+    const out = join(mkdtempSync(join(tmpdir(), "config-cli-")), "envoy.yaml");
+    const w = run(["config", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9000", "--filter", "build/add-header.wasm",
+      "--root-id", "add_header", "--configuration", '{"name":"x-a","value":"1"}', "--filter", "build/add-header.wasm",
+      "--root-id", "add_header", "--configuration", '{"name":"x-b","value":"2"}', "--websocket", "--out", out]);
+    assert.equal(w.code, 0, w.stdout + w.stderr);
+    const yaml = readFileSync(out, "utf8");
+    const a = yaml.indexOf('{"name":"x-a"'), b = yaml.indexOf('{"name":"x-b"'), router = yaml.indexOf("envoy.filters.http.router");
+    assert.ok(a > 0 && a < b && b < router, yaml);
+    assert.match(yaml, /upgrade_type: websocket/);
+    assert.match(yaml, /port_value: 9000/);
+    assert.equal(run(["validate", out]).code, 0);
+    // The module checks its configuration at validation: a bad one is refused, nothing written.
+    const bad = run(["config", "--listen", "127.0.0.1:0", "--upstream", "127.0.0.1:9000", "--filter", "build/add-header.wasm",
+      "--configuration", '{"nope":1}', "--out", out + ".bad"]);
+    assert.equal(bad.code, 1, bad.stdout + bad.stderr);
+    assert.equal(existsSync(out + ".bad"), false);
   });
 
   it("gateway exits 1 with a clear message when the gateway cannot start the config", () => {

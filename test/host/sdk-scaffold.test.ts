@@ -1,56 +1,54 @@
-// `proxy-wasm-as new NAME` (envoy-test/scaffold.ts) gives a new filter author a green start: in a
-// copy of the project, the scaffolded filter builds and its generated host test passes.
+// `proxy-wasm-as new NAME` (envoy-test/scaffold.ts) in a filter project: what it writes. That the
+// result builds and its test passes with the installed package is test/package/consumer.test.ts.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { scaffoldFilter } from "../../envoy-test/scaffold.ts";
-import { ROOT } from "./sdk-fixture.ts";
 
-let copy = "";
-before(() => {
-  copy = mkdtempSync(join(tmpdir(), "scaffold-"));
-  for (const p of ["sdk", "envoy-test", "asconfig.json", "package.json", "tsconfig.json"]) {
-    cpSync(join(ROOT, p), join(copy, p), { recursive: true });
-  }
-  symlinkSync(join(ROOT, "node_modules"), join(copy, "node_modules"), "dir");
-});
-after(() => { if (copy) rmSync(copy, { recursive: true, force: true }); });
-
-function run(args: string[]): { status: number | null; out: string } {
-  // A child test run must not think it is a subtest of this one (node:test's NODE_TEST_CONTEXT).
-  const env = { ...process.env };
-  delete env.NODE_TEST_CONTEXT;
-  const r = spawnSync(process.execPath, ["--import", "tsx", ...args], { cwd: copy, env, encoding: "utf8", timeout: 300_000 });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
+function project(pkg: object = { name: "my-proxy", scripts: { test: 'echo "Error: no test specified" && exit 1' } }): string {
+  const dir = mkdtempSync(join(tmpdir(), "scaffold-"));
+  writeFileSync(join(dir, "package.json"), JSON.stringify(pkg));
+  return dir;
 }
 
-test("scaffolds filters/NAME, its host test and its build target, and they build and pass", () => {
-  const files = scaffoldFilter("hello-world", copy);
-  assert.deepEqual(files, [
+test("writes the filter with package-name imports, its host test, asconfig.json and npm scripts", () => {
+  const dir = project();
+  assert.deepEqual(scaffoldFilter("hello-world", dir), [
     "filters/hello-world/index.ts", "filters/hello-world/config.ts", "filters/hello-world/README.md",
-    "test/host/hello-world.test.ts", "asconfig.json",
+    "test/hello-world.test.mjs", "asconfig.json", "filters/tsconfig.json", "package.json",
   ]);
-  const target = JSON.parse(readFileSync(join(copy, "asconfig.json"), "utf8")).targets["hello-world"];
-  assert.equal(target.outFile, "build/hello-world.wasm");
-  assert.equal(target.runtime, "minimal");
+  const index = readFileSync(join(dir, "filters/hello-world/index.ts"), "utf8");
+  assert.match(index, /^export \* from "proxy-wasm-as\/exports";$/m);
+  assert.match(index, /} from "proxy-wasm-as";$/m);
+  assert.doesNotMatch(index + readFileSync(join(dir, "filters/hello-world/config.ts"), "utf8"), /\.\.\/sdk/);
+  assert.match(readFileSync(join(dir, "test/hello-world.test.mjs"), "utf8"), /from "proxy-wasm-as\/host"/);
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "asconfig.json"), "utf8")), { extends: "proxy-wasm-as/asconfig.json" });
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts, {
+    test: "proxy-wasm-as build && node --test", build: "proxy-wasm-as build", "build:debug": "proxy-wasm-as build --debug",
+  });
+});
 
-  const build = run(["envoy-test/build.ts", "hello-world"]);
-  assert.equal(build.status, 0, build.out);
-  const t = run(["--test", "test/host/hello-world.test.ts"]);
-  assert.equal(t.status, 0, t.out);
-  assert.match(t.out, /# pass 2/);
-  assert.match(t.out, /# fail 0/);
+test("keeps the project's own asconfig.json and scripts", () => {
+  const dir = project({ name: "p", scripts: { test: "vitest", build: "make" } });
+  writeFileSync(join(dir, "asconfig.json"), "{}");
+  const files = scaffoldFilter("second", dir);
+  assert.ok(!files.includes("asconfig.json"));
+  assert.equal(readFileSync(join(dir, "asconfig.json"), "utf8"), "{}");
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, "package.json"), "utf8")).scripts,
+    { test: "vitest", build: "make", "build:debug": "proxy-wasm-as build --debug" });
 });
 
 test("refuses a name that is not a lower-case dashed identifier, creating nothing", () => {
-  assert.throws(() => scaffoldFilter("Bad_Name", copy), /filter name "Bad_Name" must be lower-case/);
-  assert.throws(() => scaffoldFilter("../x", copy), /must be lower-case/);
+  const dir = project();
+  assert.throws(() => scaffoldFilter("Bad_Name", dir), /filter name "Bad_Name" must be lower-case/);
+  assert.throws(() => scaffoldFilter("../x", dir), /must be lower-case/);
 });
 
-test("refuses to overwrite an existing filter", () => {
-  assert.throws(() => scaffoldFilter("sdk-scaffold-twice", copy) && scaffoldFilter("sdk-scaffold-twice", copy),
-    /filters\/sdk-scaffold-twice\/index.ts already exists; nothing created/);
+test("refuses to overwrite an existing filter, and a folder without package.json", () => {
+  const dir = project();
+  scaffoldFilter("twice", dir);
+  assert.throws(() => scaffoldFilter("twice", dir), /filters\/twice\/index.ts already exists; nothing created/);
+  assert.throws(() => scaffoldFilter("x", mkdtempSync(join(tmpdir(), "scaffold-"))), /package\.json not found/);
 });
