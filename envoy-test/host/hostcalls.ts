@@ -3,7 +3,8 @@
 // source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
 // (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
 import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { allocBytes, decodePairs, serializePairsScratch, utf8, utf8Length } from "./codec.ts";
+import { allocBytes, decodePairs, serializePairsScratch, utf8 } from "./codec.ts";
+import { addHeader, byteSize, firstValue, lowerKey as lower, removeHeader, replaceHeader, setPairs } from "./header-map.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
@@ -15,53 +16,6 @@ import type { HeaderList } from "./types.ts";
 const R = WasmResult;
 const MAX_MAP = MapType.HttpCallResponseTrailers;
 const MAX_BUFFER = BufferType.CallData;
-
-function lower(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return s.toLowerCase();
-  }
-  return s;
-}
-
-/** Envoy HeaderMapImpl::addCopy: pseudo-headers (":x") stay ahead of regular headers. */
-export function addHeader(map: HeaderList, key: string, value: string): void {
-  if (key.charCodeAt(0) === 58 /* : */) {
-    let i = 0;
-    while (i < map.length && map[i][0].charCodeAt(0) === 58) i++;
-    map.splice(i, 0, [key, value]);
-  } else {
-    map.push([key, value]);
-  }
-}
-
-export function removeHeader(map: HeaderList, key: string): void {
-  let w = 0;
-  for (let r = 0; r < map.length; r++) if (map[r][0] !== key) map[w++] = map[r];
-  map.length = w;
-}
-
-/** Envoy HeaderMapImpl::setCopy: the first entry takes the value, later duplicates go. */
-export function replaceHeader(map: HeaderList, key: string, value: string): void {
-  let found = false, w = 0;
-  for (let r = 0; r < map.length; r++) {
-    const e = map[r];
-    if (e[0] === key) {
-      if (found) continue;
-      found = true;
-      map[w++] = [key, value];
-    } else map[w++] = e;
-  }
-  map.length = w;
-  if (!found) addHeader(map, key, value);
-}
-
-/** HeaderMapImpl::byteSize: the sum of key and value lengths (what proxy_get_header_map_size returns). */
-function byteSize(map: HeaderList): number {
-  let n = 0;
-  for (let i = 0; i < map.length; i++) n += utf8Length(map[i][0]) + utf8Length(map[i][1]);
-  return n;
-}
 
 export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unknown> {
   const mem = () => vm.mem;
@@ -106,7 +60,11 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_get_property(pp: number, ps: number, ptrPtr: number, sizePtr: number): number {
       const path = mem().view(pp, ps);
       if (!path) return R.InvalidMemoryAccess;
-      const value = ctx().property(splitPath(path));
+      const parts = splitPath(path);
+      // Context::getProperty: an empty path never leaves the loop's start, so the null CelValue
+      // it holds goes to serializeValue, which answers SerializationFailure.
+      if (parts.length === 0) return R.SerializationFailure;
+      const value = ctx().property(parts);
       if (value === null) return R.NotFound;
       return vm.copyOut(value, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
@@ -166,10 +124,8 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const map = c.constMap(type);
       // Envoy: maps missing in the access-log phase are NotFound, otherwise BadArgument.
       if (!map) return c.inLogPhase() ? R.NotFound : R.BadArgument;
-      const key = lower(k);
-      for (let i = 0; i < map.length; i++) {
-        if (map[i][0] === key) return vm.copyOutText(map[i][1], ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
-      }
+      const value = firstValue(map, lower(k));
+      if (value !== null) return vm.copyOutText(value, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       if (vm.abi === "0_1_0") return vm.copyOut(new Uint8Array(0), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       return R.NotFound;
     },
@@ -207,9 +163,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const c = ctx();
       const map = c.mutableMap(type);
       if (!map) return R.BadArgument;
-      const pairs = decodePairs(d);
-      map.length = 0;
-      for (const [k, v] of pairs) addHeader(map, lower(k), v);
+      setPairs(map, decodePairs(d));
       c.onHeadersModified(type);
       return R.Ok;
     },
@@ -302,14 +256,9 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
       const full = `wasmcustom.${name}`;
       const id = (vm.nextMetric[type] += 4);
-      try {
-        if (type === MetricType.Counter) vm.counters.set(id, vm.host.stats.counter(full));
-        else if (type === MetricType.Gauge) vm.gauges.set(id, vm.host.stats.gauge(full));
-        else vm.histograms.set(id, vm.host.stats.histogram(full));
-      } catch (e) {
-        vm.log("error", `proxy_define_metric: ${(e as Error).message}`, ctx()?.contextId ?? 0);
-        return R.BadArgument;
-      }
+      if (type === MetricType.Counter) vm.counters.set(id, vm.host.stats.counter(full));
+      else if (type === MetricType.Gauge) vm.gauges.set(id, vm.host.stats.gauge(full));
+      else vm.histograms.set(id, vm.host.stats.histogram(full));
       return mem().setU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_increment_metric(id: number, offset: bigint): number {

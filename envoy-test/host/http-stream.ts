@@ -5,7 +5,8 @@ import { BufferType, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus
 import { EMPTY, concatBytes } from "./codec.ts";
 import type { PluginInfo, RootContext } from "./context.ts";
 import { derivedHttpProperty, encodeAny } from "./properties.ts";
-import { StreamContext, lowerHeaders, type StreamMode } from "./stream-context.ts";
+import { lowerHeaders } from "./header-map.ts";
+import { StreamContext, type StreamMode } from "./stream-context.ts";
 import type { HeaderList, LocalResponse, PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 
@@ -239,8 +240,11 @@ export class HttpStream extends StreamContext {
     }
   }
 
+  /**
+   * Context::getMap has no access-log check: in proxy_on_log a map is writable when Envoy still
+   * holds it (request_headers_ is dropped only when the headers continue), unlike getConstMap.
+   */
   override mutableMap(type: MapType): HeaderList | null {
-    if (this.accessLogPhase) return null;
     switch (type) {
       case MapType.HttpRequestHeaders:
         if (!this.reqHeadersLive) return null;

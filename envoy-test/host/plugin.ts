@@ -36,17 +36,22 @@ export class WorkerVm {
   get contextIds(): number[] { return [...this.vm.contexts.keys()]; }
 }
 
-/** ContextBase::onStart: on_context_create(root, 0), then on_vm_start(root, vm config size). */
+/**
+ * ContextBase::onStart: on_context_create(root, 0), then on_vm_start(root, vm config size). Neither
+ * step looks at isFailed(): a trap in on_context_create fails the VM, on_vm_start still runs, and
+ * only its result decides (a trap in on_vm_start returns R{} = 0 from the V8 wrapper, a refusal).
+ * onConfigure then counts a failed VM as configured, so the plugin loads with a failed VM and its
+ * streams follow the fail policy (src/context.cc onStart/onConfigure, src/v8/v8.cc getModuleFunctionImpl).
+ */
 export function startRoot(vm: WasmVm, root: RootContext): boolean {
   const create = vm.fns.proxy_on_context_create, start = vm.fns.proxy_on_vm_start;
   if (create) {
     vm.call(root, "proxy_on_context_create", create, root.contextId, 0);
     root.created = true;
   }
-  if (vm.failed) return false;
   if (!start) return true;
   const r = vm.call(root, "proxy_on_vm_start", start, root.contextId, vm.vmConfiguration.length);
-  return !vm.failed && r !== undefined && r !== 0;
+  return r !== undefined && r !== 0;
 }
 
 /** ContextBase::onConfigure: a failed VM counts as configured; else on_configure(root, size). */
