@@ -126,8 +126,9 @@ export class Host {
     const memTables = check.info.imports.filter((i) => i.kind === "memory" || i.kind === "table");
     const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables);
     const canaryRoot = this.newRoot(canary, info);
-    if (!startRoot(canary, canaryRoot)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${this.why(canary)}`); }
-    if (!configureRoot(canary, canaryRoot, info.configuration)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${this.why(canary)}`); }
+    // The reason is read before the canary is discarded (discarding overwrites the fail message).
+    if (!startRoot(canary, canaryRoot)) { const why = this.why(canary); this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${why}`); }
+    if (!configureRoot(canary, canaryRoot, info.configuration)) { const why = this.why(canary); this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${why}`); }
     this.discardVm(canary);
 
     if (!group) {
