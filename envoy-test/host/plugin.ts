@@ -14,8 +14,8 @@ import { tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 
-/** What a caller may give a new stream or connection: its worker, properties and event hooks. */
-type StreamOptions = { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents };
+/** What a caller may give a new stream or connection: its worker, properties, event hooks and (HTTP) Envoy's buffer limit. */
+type StreamOptions = { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents; bufferLimit?: number };
 
 export class PluginLoadError extends Error {
   constructor(message: string, readonly errors: string[] = [message]) {

@@ -8,6 +8,7 @@ import { test } from "node:test";
 import { MODULE_CALLBACKS, registeredImports } from "../../envoy-test/host/abi.ts";
 import {
   FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus, Host, ManualClock, WasmResult as R, checkModule,
+  type LocalResponse,
 } from "../../envoy-test/host/index.ts";
 import { assemble, get } from "./host-fixtures.ts";
 
@@ -227,9 +228,10 @@ test("StopAllIterationAndBuffer from request headers: held body over the buffer 
   s.callOnRequestBody(bytes("12345678"), false);
   assert.equal(s.localResponse, null, "8 bytes is at the limit, not over it");
   s.callOnRequestBody(bytes("9"), true);
-  assert.equal(s.localResponse?.status, 413);
-  assert.equal(s.localResponse?.details, "request_payload_too_large");
-  assert.equal(text(s.localResponse!.body), "Payload Too Large");
+  const reply = s.localResponse as LocalResponse | null;
+  assert.equal(reply?.status, 413);
+  assert.equal(reply?.details, "request_payload_too_large");
+  assert.equal(text(reply!.body), "Payload Too Large");
   assert.equal(r(1), 0);
 });
 
