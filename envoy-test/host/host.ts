@@ -10,6 +10,7 @@ import { toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
 import { DEFAULT_FILTER_STATE_FACTORIES, defaultForeignFunctions } from "./foreign.ts";
 import { buildEnv } from "./hostcalls.ts";
+import { DEFAULT_MAX_MEMORY_BYTES, PAGE_BYTES, capModuleMemory } from "./memory-limit.ts";
 import { checkModule, type ModuleImport } from "./module-check.ts";
 import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./plugin.ts";
 import { SharedQueues } from "./queues.ts";
@@ -36,6 +37,11 @@ export interface HostOptions {
   maxLogEntries?: number;
   /** count hostcalls by name in Host.hostcalls (benchmarks: hostcalls per stream) */
   countHostcalls?: boolean;
+  /**
+   * Most linear memory one VM may have (default 1 GiB, cpp-host's
+   * PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES); memory.grow past it returns -1. Whole 64 KiB pages.
+   */
+  maxMemoryBytes?: number;
 }
 
 export type { PendingCallout };
@@ -58,6 +64,8 @@ export class Host {
   callDepth = 0;
   /** hostcalls made by name, when constructed with countHostcalls */
   readonly hostcalls: Map<string, number> | null;
+  /** the per-VM linear-memory cap, in 64 KiB pages */
+  readonly maxMemoryPages: number;
 
   private readonly onLog?: (e: LogEntry) => void;
   private readonly recordLogs: boolean;
@@ -82,6 +90,11 @@ export class Host {
     this.queues = new SharedQueues(this);
     this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
     this.hostcalls = opts.countHostcalls ? new Map() : null;
+    const maxMemory = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    if (!Number.isInteger(maxMemory) || maxMemory < PAGE_BYTES || maxMemory % PAGE_BYTES !== 0 || maxMemory > 4 * 1024 ** 3) {
+      throw new Error(`Host: maxMemoryBytes must be a whole number of 64 KiB pages between 64 KiB and 4 GiB, got ${maxMemory}`);
+    }
+    this.maxMemoryPages = maxMemory / PAGE_BYTES;
   }
 
 
@@ -111,7 +124,7 @@ export class Host {
     const hash = createHash("sha256").update(bytes).digest("hex");
     let module = this.modules.get(hash);
     if (!module) {
-      try { module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>); }
+      try { module = new WebAssembly.Module(capModuleMemory(bytes, this.maxMemoryPages) as Uint8Array<ArrayBuffer>); }
       catch (e) { throw new PluginLoadError(`${where}: Failed to load Wasm bytecode: ${(e as Error).message}`); }
       this.modules.set(hash, module);
     }
@@ -162,8 +175,12 @@ export class Host {
     // cpp-host V8::link creates imported memories and tables with the module's own limits.
     for (const imp of memoryAndTableImports) {
       const { min, max } = imp.limits!;
+      if (imp.kind === "memory" && min > this.maxMemoryPages) {
+        throw new PluginLoadError(`${where}: Failed to load Wasm bytecode: initial memory size (${min} pages) is larger than implementation limit (${this.maxMemoryPages} pages)`);
+      }
+      const memMax = max === undefined || max > this.maxMemoryPages ? this.maxMemoryPages : max;
       const value = imp.kind === "memory"
-        ? new WebAssembly.Memory(max === undefined ? { initial: min } : { initial: min, maximum: max })
+        ? new WebAssembly.Memory({ initial: min, maximum: memMax })
         : new WebAssembly.Table(max === undefined ? { initial: min, element: "anyfunc" } : { initial: min, maximum: max, element: "anyfunc" });
       imports[imp.module] = { ...imports[imp.module], [imp.name]: value };
     }

@@ -112,6 +112,29 @@ test("loading: a trap inside proxy_on_vm_start refuses the plugin (the V8 wrappe
     /Failed to start base Wasm \(Function: proxy_on_vm_start failed: Uncaught RuntimeError: unreachable\)/);
 });
 
+test("memory: a VM's linear memory stops at the cap as under cpp-host's V8 (memory.grow past it returns -1)", async () => {
+  const host = new Host({ maxMemoryBytes: 4 * 65536 });
+  const { r } = await load({ imports: [], callbacks: {
+    proxy_on_configure: "(global.set $r0 (memory.grow (i32.const 2))) (global.set $r1 (memory.grow (i32.const 2))) (global.set $r2 (memory.grow (i32.const 1))) (i32.const 1)",
+  } }, host);
+  assert.deepEqual([r(0), r(1), r(2)], [1, -1, 3], "1 -> 3 pages, 5 refused, 4 (the cap) allowed");
+  assert.equal(new Host().maxMemoryPages, 16384, "default: PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES, 1 GiB");
+});
+
+test("memory: a module whose memory starts above the cap does not load", async () => {
+  const wasm = await assemble(probeText({ imports: [], callbacks: {} }).replace('(memory (export "memory") 1)', '(memory (export "memory") 5)'));
+  await assert.rejects(new Host({ maxMemoryBytes: 4 * 65536 }).loadPlugin({ wasm, rootId: "probe" }),
+    /plugin "probe": Failed to load Wasm bytecode: initial memory size \(5 pages\) is larger than implementation limit \(4 pages\)/);
+});
+
+test("memory: an imported memory is created with the cap as its maximum", async () => {
+  const wasm = await assemble(probeText({ imports: [], callbacks: {
+    proxy_on_configure: "(global.set $r0 (memory.grow (i32.const 10))) (i32.const 1)",
+  } }).replace('(memory (export "memory") 1)', '(import "env" "memory" (memory 1))'));
+  const plugin = await new Host({ maxMemoryBytes: 8 * 65536 }).loadPlugin({ wasm, rootId: "probe", workers: 1 });
+  assert.equal((plugin.workers[0].vm.instance.exports as Record<string, WebAssembly.Global>).r0.value, -1);
+});
+
 // --- logging ------------------------------------------------------------------------------------
 
 test("logging: proxy_log above critical is BadArgument; proxy_get_log_level answers the host level", async () => {
