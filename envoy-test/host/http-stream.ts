@@ -141,6 +141,7 @@ export class HttpStream extends StreamContext {
   callOnRequestBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
     this.requestBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created) { this.requestBody = chunk; return FilterDataStatus.Continue; }
+    if (this.tooLarge & 1) return FilterDataStatus.StopIterationNoBuffer;
     if (this.requestHeld) return this.holdBody(this.requestHeld, chunk, endOfStream, true);
     return this.requestBodyCall(chunk, endOfStream);
   }
@@ -188,6 +189,7 @@ export class HttpStream extends StreamContext {
   callOnResponseBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
     this.responseBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) { this.responseBody = chunk; return FilterDataStatus.Continue; }
+    if (this.tooLarge & 2) return FilterDataStatus.StopIterationNoBuffer;
     if (this.responseHeld) return this.holdBody(this.responseHeld, chunk, endOfStream, false);
     return this.responseBodyCall(chunk, endOfStream);
   }
@@ -221,6 +223,8 @@ export class HttpStream extends StreamContext {
 
   /** the response headers went on downstream (a later 500 for the buffer limit becomes a reset) */
   private responseHeadersSent = false;
+  /** bit 1: the request, bit 2: the response went over the buffer limit; later data is dropped */
+  private tooLarge = 0;
 
   /** handleDataIfStopAll: the chunk joins the held body; the limit applies to the buffered data. */
   private holdBody(held: HeldData, chunk: Uint8Array, endOfStream: boolean, request: boolean): FilterDataStatus {
@@ -253,6 +257,7 @@ export class HttpStream extends StreamContext {
       this.events.onClose?.(StreamType.HttpResponse);
     }
     this.requestHeld = this.responseHeld = null;
+    this.tooLarge |= request ? 1 : 2;
   }
 
   /**

@@ -214,8 +214,11 @@ const HOLD: Probe = {
     proxy_on_request_body: "(global.set $r1 (i32.add (global.get $r1) (i32.const 1))) (global.set $r2 (local.get $b)) (global.set $r3 (local.get $c)) (i32.const 0)",
     proxy_on_request_trailers: "(global.set $r4 (local.get $b)) (i32.const 0)",
     proxy_on_response_headers: "(global.get $r6)",
+    proxy_on_response_body: "(global.set $r1 (i32.add (global.get $r1) (i32.const 1))) (global.set $r2 (local.get $b)) (global.set $r3 (local.get $c)) (i32.const 0)",
+    proxy_on_response_trailers: "(global.set $r4 (local.get $b)) (i32.const 0)",
+    // continues the stream type stored at 500 (0 request, 1 response)
     proxy_on_tick: `(drop (call $proxy_set_effective_context (global.get $r0)))
-      (global.set $r5 (call $proxy_continue_stream (i32.const 0)))`,
+      (global.set $r5 (call $proxy_continue_stream (i32.load (i32.const 500))))`,
   },
 };
 
@@ -245,6 +248,37 @@ test("StopIteration from request headers holds the body and trailers; the filter
   assert.equal(text(s.requestBody), "abcd");
 });
 
+test("StopIteration from response headers holds the response body and trailers until the filter continues the response", async () => {
+  const p = await load(HOLD);
+  const ex = p.plugin.workers[0].vm.instance.exports as Record<string, WebAssembly.Global>;
+  ex.r1.value = 0; ex.r7.value = 0; ex.r6.value = FilterHeadersStatus.StopIteration;
+  new DataView(p.memory().buffer).setUint32(500, 1, true);
+  const s = p.plugin.createHttpStream();
+  s.callOnRequestHeaders(get("/"));
+  assert.equal(s.callOnResponseHeaders([[":status", "200"]]), FilterHeadersStatus.StopAllIterationAndWatermark);
+  s.callOnResponseBody(bytes("xyz"), false);
+  s.callOnResponseTrailers([["x-t", "1"]]);
+  assert.equal(p.r(1), 0);
+  assert.equal(text(s.responseHeld!.body), "xyz");
+  p.plugin.tick();
+  assert.deepEqual([p.r(5), p.r(1), p.r(2), p.r(3), p.r(4)], [R.Ok, 1, 3, 0, 1]);
+  assert.equal(s.responseHeld, null);
+  assert.equal(s.callOnResponseBody(bytes("!"), true), FilterDataStatus.Continue, "after the continue, chunks reach the filter again");
+  assert.equal(p.r(1), 2);
+});
+
+test("a continue made inside the stopping call cancels the hold", async () => {
+  const { plugin } = await load({ imports: ["proxy_continue_stream"], callbacks: {
+    proxy_on_request_headers: "(drop (call $proxy_continue_stream (i32.const 0))) (i32.const 1)",
+    proxy_on_request_body: "(global.set $r1 (local.get $b)) (i32.const 0)",
+  } });
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders([[":method", "POST"], [":path", "/"]]);
+  assert.equal(s.requestHeld, null);
+  assert.equal(s.callOnRequestBody(bytes("ab"), true), FilterDataStatus.Continue);
+  assert.deepEqual(s.continued, [0]);
+});
+
 test("StopAllIterationAndBuffer from request headers: held body over the buffer limit gets Envoy's 413", async () => {
   const { s, r } = await holdProbe(FilterHeadersStatus.StopAllIterationAndBuffer, 8);
   s.callOnRequestHeaders([[":method", "POST"], [":path", "/"]]);
@@ -255,7 +289,8 @@ test("StopAllIterationAndBuffer from request headers: held body over the buffer 
   assert.equal(reply?.status, 413);
   assert.equal(reply?.details, "request_payload_too_large");
   assert.equal(text(reply!.body), "Payload Too Large");
-  assert.equal(r(1), 0);
+  assert.equal(s.callOnRequestBody(bytes("more"), true), FilterDataStatus.StopIterationNoBuffer, "later data is dropped");
+  assert.equal(r(1), 0, "the filter never saw the body");
 });
 
 test("StopIteration (watermark) over the buffer limit is flow control, not an error", async () => {
