@@ -118,7 +118,7 @@ export class PendingCallout {
 
   finish(): void {
     this.settle();
-    this.vm.callouts.delete(this.token);
+    calloutsOf(this.vm).delete(this.token);
   }
 
   private assertOpen(what: string): void {
@@ -130,13 +130,24 @@ export class PendingCallout {
   }
 }
 
+// Each VM's outstanding callouts by token, kept here rather than on the VM: the VM needs nothing
+// of them, and the map stays typed without the VM importing this module.
+const OUTSTANDING = new WeakMap<WasmVm, Map<number, PendingCallout>>();
+
+/** The callouts of a VM still known by token (answered ones the module may still refer to included). */
+export function calloutsOf(vm: WasmVm): Map<number, PendingCallout> {
+  let m = OUTSTANDING.get(vm);
+  if (!m) { m = new Map(); OUTSTANDING.set(vm, m); }
+  return m;
+}
+
 function clusterKnown(vm: WasmVm, cluster: string): boolean {
   const clusters = vm.host.clusters;
   return !clusters || clusters.has(cluster);
 }
 
 function register(vm: WasmVm, p: PendingCallout): void {
-  vm.callouts.set(p.token, p as never);
+  calloutsOf(vm).set(p.token, p);
   vm.host.pending.add(p);
 }
 
@@ -216,7 +227,7 @@ export function startGrpcStream(vm: WasmVm, root: RootContext, service: Uint8Arr
 }
 
 function grpcEntry(vm: WasmVm, token: number): PendingCallout | undefined {
-  return vm.callouts.get(token) as unknown as PendingCallout | undefined;
+  return calloutsOf(vm).get(token);
 }
 
 export function grpcSend(vm: WasmVm, token: number, message: Uint8Array, endStream: boolean): number {
@@ -311,8 +322,5 @@ function deliverGrpcClose(vm: WasmVm, root: RootContext, token: number, status: 
 
 /** Envoy's Context destructor cancels outstanding requests of a deleted root context. */
 export function cancelCallouts(vm: WasmVm, root: RootContext): void {
-  for (const c of [...vm.callouts.values()]) {
-    const p = c as unknown as PendingCallout;
-    if (p.root === root) p.finish();
-  }
+  for (const p of [...calloutsOf(vm).values()]) if (p.root === root) p.finish();
 }

@@ -8,7 +8,7 @@ import { cancelCallouts } from "./callouts.ts";
 import { type Clock, ManualClock } from "./clock.ts";
 import { toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
-import { DEFAULT_FILTER_STATE_FACTORIES, defaultForeignFunctions } from "./foreign.ts";
+import { DEFAULT_FILTER_STATE_FACTORIES, type ForeignFunction, defaultForeignFunctions } from "./foreign.ts";
 import { buildEnv } from "./hostcalls.ts";
 import { DEFAULT_MAX_MEMORY_BYTES, PAGE_BYTES, capModuleMemory } from "./memory-limit.ts";
 import { checkModule, type ModuleImport } from "./module-check.ts";
@@ -16,7 +16,7 @@ import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./p
 import { SharedQueues } from "./queues.ts";
 import { Stats } from "./stats.ts";
 import { stopTicks } from "./ticks.ts";
-import type { CalloutTransport, ForeignFunction, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
+import type { CalloutTransport, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
 import { WasmVm } from "./vm.ts";
 import { buildWasi } from "./wasi.ts";

@@ -63,16 +63,5 @@ export interface StreamEvents {
   onLocalResponse?(r: LocalResponse): void;
 }
 
-/** A foreign function as Envoy registers it (source/extensions/common/wasm/foreign.cc). */
-export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
-  { result: number; data?: Uint8Array };
-
-export interface ForeignCallContext {
-  /** the stream the calling context belongs to, when it is one */
-  stream: unknown | null;
-  contextId: number;
-  worker: number;
-  plugin: unknown;
-}
 
 export type { LogLevel };

@@ -45,9 +45,9 @@ export class WasmVm {
   readonly counters = new Map<number, Counter>();
   readonly gauges = new Map<number, Gauge>();
   readonly histograms = new Map<number, Histogram>();
-  // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement).
+  // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement); the callouts
+  // themselves are in callouts.ts (calloutsOf).
   nextCallout = [0, 1, 2];
-  readonly callouts = new Map<number, unknown>();
 
   constructor(
     readonly host: Host,
