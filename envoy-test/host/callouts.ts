@@ -111,7 +111,7 @@ export class PendingCallout {
   /** No more answers from the test; the module may still refer to the token (Envoy erases it after the callback). */
   settle(): void {
     this.done = true;
-    if (this.timer) this.vm.host.clock.cancel(this.timer);
+    if (this.timer) this.vm.process.clock.cancel(this.timer);
     this.timer = null;
     this.vm.host.pending.delete(this);
   }
@@ -167,7 +167,7 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
   register(vm, p);
   if (timeoutMs > 0) {
     // Envoy's async client times out through the router: a 504 local reply reaches onSuccess.
-    p.timer = vm.host.clock.schedule(timeoutMs, () => {
+    p.timer = vm.process.clock.schedule(timeoutMs, () => {
       p.timer = null;
       if (p.done) return;
       p.respond({ headers: [[":status", "504"], ["content-length", "24"], ["content-type", "text/plain"]], body: "upstream request timeout" });
@@ -201,7 +201,7 @@ export function startGrpcCall(vm: WasmVm, root: RootContext, service: Uint8Array
   const p = new PendingCallout(vm, root, "grpc", token, cluster, metadata, request, [], timeoutMs, serviceName, method);
   register(vm, p);
   if (timeoutMs > 0) {
-    p.timer = vm.host.clock.schedule(timeoutMs, () => {
+    p.timer = vm.process.clock.schedule(timeoutMs, () => {
       p.timer = null;
       if (!p.done) p.respond({ status: GRPC_DEADLINE_EXCEEDED, message: "" });
     });
@@ -260,7 +260,7 @@ export function grpcCancel(vm: WasmVm, token: number): number {
 
 /** Runs a delivery now, or after the VM call in progress (Envoy defers re-entrant callbacks). */
 function deliver(vm: WasmVm, f: () => void): void {
-  if (vm.host.callDepth > 0) vm.host.post(f);
+  if (vm.process.callDepth > 0) vm.process.post(f);
   else f();
 }
 

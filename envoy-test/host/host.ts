@@ -1,5 +1,6 @@
-// Host: one "Envoy process". Owns the clock, the stats store, shared data and queues (process-wide
-// per vm_id), foreign functions, pending callouts and logs, and loads plugins onto worker VMs.
+// Host: one "Envoy process". Holds the process-wide state (process.ts: clock, stats, shared data,
+// queues, logs, posted work), the settings hostcalls read (log level, properties, clusters, the
+// callout transport, foreign functions) and the pending callouts, and loads plugins onto worker VMs.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LogLevel, WasmResult } from "./abi.ts";
@@ -12,12 +13,12 @@ import { DEFAULT_FILTER_STATE_FACTORIES, type ForeignFunction, defaultForeignFun
 import { buildEnv } from "./hostcalls.ts";
 import { DEFAULT_MAX_MEMORY_BYTES, PAGE_BYTES, capModuleMemory } from "./memory-limit.ts";
 import { checkModule, type ModuleImport } from "./module-check.ts";
-import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./plugin.ts";
-import { SharedQueues } from "./queues.ts";
-import { Stats } from "./stats.ts";
+import { Plugin, PluginLoadError, deleteRoot, runCanary, startOnWorkers } from "./plugin.ts";
+import { ProcessState, type SharedEntry } from "./process.ts";
+import type { SharedQueues } from "./queues.ts";
+import type { Stats } from "./stats.ts";
 import { stopTicks } from "./ticks.ts";
 import type { CalloutTransport, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
-import { LOG_LEVEL_NAMES } from "./types.ts";
 import { WasmVm } from "./vm.ts";
 import { buildWasi } from "./wasi.ts";
 import { wrapImports } from "./restrict.ts";
@@ -49,8 +50,8 @@ export type { PendingCallout };
 interface VmGroup { vms: WasmVm[]; module: WebAssembly.Module; abi: AbiVersion }
 
 export class Host {
-  readonly stats = new Stats();
-  readonly clock: Clock;
+  /** shared data, queues, logs, posted work, clock and stats: the process-wide state (process.ts) */
+  readonly process: ProcessState;
   readonly filterStateFactories = new Set<string>(DEFAULT_FILTER_STATE_FACTORIES);
   readonly foreignFunctions: Map<string, ForeignFunction>;
   callouts: CalloutTransport | null;
@@ -58,36 +59,21 @@ export class Host {
   readonly properties: Record<string, PropertyValue>;
   clusters: Set<string> | null;
   readonly plugins: Plugin[] = [];
-  readonly queues: SharedQueues;
   readonly pending = new Set<PendingCallout>();
-  /** depth of wasm calls in progress across all VMs */
-  callDepth = 0;
   /** hostcalls made by name, when constructed with countHostcalls */
   readonly hostcalls: Map<string, number> | null;
   /** the per-VM linear-memory cap, in 64 KiB pages */
   readonly maxMemoryPages: number;
 
-  private readonly onLog?: (e: LogEntry) => void;
-  private readonly recordLogs: boolean;
-  private readonly maxLogEntries: number;
-  private readonly logEntries: LogEntry[] = [];
-  private readonly shared = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
-  private nextCas = 1;
-  private readonly posted: (() => void)[] = [];
-  private draining = false;
   private readonly groups = new Map<string, VmGroup>();
   private readonly modules = new Map<string, WebAssembly.Module>();
 
   constructor(opts: HostOptions = {}) {
-    this.clock = opts.clock ?? new ManualClock();
+    this.process = new ProcessState({ clock: opts.clock, onLog: opts.onLog, recordLogs: opts.recordLogs, maxLogEntries: opts.maxLogEntries });
     this.callouts = opts.callouts ?? null;
     this.logLevel = opts.logLevel ?? LogLevel.Info;
     this.properties = opts.properties ?? {};
     this.clusters = opts.clusters ? new Set(opts.clusters) : null;
-    this.onLog = opts.onLog;
-    this.recordLogs = opts.recordLogs ?? true;
-    this.maxLogEntries = opts.maxLogEntries ?? 100_000;
-    this.queues = new SharedQueues(this);
     this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
     this.hostcalls = opts.countHostcalls ? new Map() : null;
     const maxMemory = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
@@ -135,35 +121,17 @@ export class Host {
       throw new PluginLoadError(`${where}: vm_id "${vmId}" already runs on ${group.vms.length} workers, not ${workers}`);
     }
 
-    // Canary: a fresh VM runs start + configure for this plugin and is thrown away.
     const memTables = check.info.imports.filter((i) => i.kind === "memory" || i.kind === "table");
-    const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables);
-    const canaryRoot = this.newRoot(canary, info);
-    // The reason is read before the canary is discarded (discarding overwrites the fail message).
-    if (!startRoot(canary, canaryRoot)) { const why = this.why(canary); this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${why}`); }
-    if (!configureRoot(canary, canaryRoot, info.configuration)) { const why = this.why(canary); this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${why}`); }
-    this.discardVm(canary);
-
+    runCanary(this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables), info, where, (vm) => this.discardVm(vm));
     if (!group) {
       const vms: WasmVm[] = [];
       for (let i = 0; i < workers; i++) vms.push(this.newVm(module, abi, vmId, i, vmConfig, env, where, memTables));
       group = { vms, module, abi };
       this.groups.set(key, group);
     }
-    const views: WorkerVm[] = [];
-    for (const vm of group.vms) {
-      const root = this.newRoot(vm, info);
-      if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${this.why(vm)}`);
-      if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${this.why(vm)}`);
-      views.push(new WorkerVm(vm.worker, vm, root));
-    }
-    const plugin = new Plugin(this, info, views, opts.kind);
+    const plugin = new Plugin(this, info, startOnWorkers(group.vms, info, where), opts.kind);
     this.plugins.push(plugin);
     return plugin;
-  }
-
-  private why(vm: WasmVm): string {
-    return vm.failed ? ` (${vm.failMessage})` : "";
   }
 
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
@@ -194,12 +162,6 @@ export class Host {
     return vm;
   }
 
-  private newRoot(vm: WasmVm, info: PluginInfo): RootContext {
-    const root = new RootContext(vm, vm.allocContextId(), info);
-    vm.contexts.set(root.contextId, root);
-    return root;
-  }
-
   private discardVm(vm: WasmVm): void {
     for (const c of vm.contexts.values()) if (c instanceof RootContext) { stopTicks(vm, c); cancelCallouts(vm, c); c.deleted = true; }
     for (const p of [...this.pending]) if (p.vm === vm) this.pending.delete(p);
@@ -207,60 +169,29 @@ export class Host {
     vm.failMessage = "canary VM discarded";
   }
 
-  /** proxy_on_delete of a root context, then its timers and callouts go (Envoy's Context dtor). */
-  deleteRoot(root: RootContext): void {
-    const vm = root.vm;
-    if (root.deleted) return;
-    const del = vm.fns.proxy_on_delete;
-    if (!vm.failed && del && root.created) vm.call(root, "proxy_on_delete", del, root.contextId);
-    root.deleted = true;
-    stopTicks(vm, root);
-    cancelCallouts(vm, root);
-    vm.contexts.delete(root.contextId);
-  }
+  /** proxy_on_delete of a root context, then its timers and callouts go (plugin.ts deleteRoot). */
+  deleteRoot(root: RootContext): void { deleteRoot(root); }
 
-  // --- logs ---
+  // --- the process-wide state, as the driver API has always offered it ---
 
-  emitLog(e: LogEntry): void {
-    if (this.recordLogs) {
-      // A long-running gateway keeps logging: drop the oldest tenth when full (amortised O(1)).
-      if (this.logEntries.length >= this.maxLogEntries) this.logEntries.splice(0, Math.max(1, Math.ceil(this.maxLogEntries / 10)));
-      this.logEntries.push(e);
-    }
-    this.onLog?.(e);
-  }
-
+  get stats(): Stats { return this.process.stats; }
+  get clock(): Clock { return this.process.clock; }
+  get queues(): SharedQueues { return this.process.queues; }
+  get callDepth(): number { return this.process.callDepth; }
+  set callDepth(n: number) { this.process.callDepth = n; }
+  emitLog(e: LogEntry): void { this.process.emitLog(e); }
   /** Log lines, all or of one level, each with the plugin, worker and context that wrote it. */
-  logs(level?: LogLevelName): LogEntry[] {
-    if (level !== undefined && !LOG_LEVEL_NAMES.includes(level)) throw new Error(`Host.logs: unknown level "${level}" (one of ${LOG_LEVEL_NAMES.join(", ")})`);
-    return level === undefined ? [...this.logEntries] : this.logEntries.filter((e) => e.level === level);
-  }
-
-  clearLogs(): void { this.logEntries.length = 0; }
-
-  // --- shared data (proxy-wasm-cpp-host src/shared_data.cc) ---
-
+  logs(level?: LogLevelName): LogEntry[] { return this.process.logs(level); }
+  clearLogs(): void { this.process.clearLogs(); }
   /** The shared data of a vm_id (live map: tests may read and seed it). */
-  sharedData(vmId = ""): Map<string, { value: Uint8Array; cas: number }> {
-    let m = this.shared.get(vmId);
-    if (!m) { m = new Map(); this.shared.set(vmId, m); }
-    return m;
-  }
-
+  sharedData(vmId = ""): Map<string, SharedEntry> { return this.process.sharedData(vmId); }
   /** SharedData::set: cas 0 writes unconditionally; a stale cas is CasMismatch; each write gets a new cas. */
-  setSharedData(vmId: string, key: string, value: Uint8Array, cas = 0): WasmResult {
-    const m = this.sharedData(vmId);
-    const e = m.get(key);
-    if (e && cas !== 0 && cas !== e.cas) return WasmResult.CasMismatch;
-    m.set(key, { value, cas: this.takeCas() });
-    return WasmResult.Ok;
-  }
-
-  private takeCas(): number {
-    const c = this.nextCas;
-    this.nextCas = (this.nextCas + 1) >>> 0 || 1;
-    return c;
-  }
+  setSharedData(vmId: string, key: string, value: Uint8Array, cas = 0): WasmResult { return this.process.setSharedData(vmId, key, value, cas); }
+  /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */
+  post(f: () => void): void { this.process.post(f); }
+  drainPosted(): void { this.process.drainPosted(); }
+  /** Enqueue from outside the VMs (a test, an operator), as another VM would. */
+  enqueue(vmId: string, queueName: string, data: string | Uint8Array): WasmResult { return this.process.enqueue(vmId, queueName, data); }
 
   // --- callouts, clock, posted work ---
 
@@ -273,28 +204,5 @@ export class Host {
   advance(ms: number): void {
     if (!(this.clock instanceof ManualClock)) throw new Error("Host.advance: the host runs on a RealClock; time moves by itself");
     this.clock.advance(ms);
-  }
-
-  /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */
-  post(f: () => void): void {
-    this.posted.push(f);
-    if (this.callDepth === 0) this.drainPosted();
-  }
-
-  drainPosted(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.posted.length) this.posted.shift()!();
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** Enqueue from outside the VMs (a test, an operator), as another VM would. */
-  enqueue(vmId: string, queueName: string, data: string | Uint8Array): WasmResult {
-    const token = this.queues.resolve(vmId, queueName);
-    if (!token) return WasmResult.NotFound;
-    return this.queues.enqueue(token, toBytes(data));
   }
 }

@@ -10,6 +10,7 @@ import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
 import type { ContextBase } from "./context.ts";
 import { startGrpcCall, startGrpcStream, startHttpCall, grpcSend, grpcClose, grpcCancel } from "./callouts.ts";
+import { deleteRoot } from "./plugin.ts";
 import { tickPeriod } from "./ticks.ts";
 import type { HeaderList } from "./types.ts";
 
@@ -82,7 +83,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_get_shared_data(kp: number, ks: number, ptrPtr: number, sizePtr: number, casPtr: number): number {
       const k = str(kp, ks);
       if (k === null) return R.InvalidMemoryAccess;
-      const e = vm.host.sharedData(vm.vmId).get(k);
+      const e = vm.process.sharedData(vm.vmId).get(k);
       if (!e) return R.NotFound;
       if (!vm.copyOut(e.value, ptrPtr, sizePtr)) return R.InvalidMemoryAccess;
       return mem().setU32(casPtr, e.cas) ? R.Ok : R.InvalidMemoryAccess;
@@ -90,31 +91,36 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_set_shared_data(kp: number, ks: number, vp: number, vs: number, cas: number): number {
       const k = str(kp, ks), v = mem().copy(vp, vs);
       if (k === null || !v) return R.InvalidMemoryAccess;
-      return vm.host.setSharedData(vm.vmId, k, v, cas >>> 0);
+      return vm.process.setSharedData(vm.vmId, k, v, cas >>> 0);
     },
     proxy_register_shared_queue(np: number, ns: number, tokenPtr: number): number {
       const n = str(np, ns);
       if (n === null) return R.InvalidMemoryAccess;
-      const c = ctx();
-      const token = vm.host.queues.register(vm.vmId, n, vm, c.root.contextId);
+      const contextId = ctx().root.contextId;
+      // ContextBase::onQueueReady on the registering root context, on its own worker VM.
+      const token = vm.process.queues.register(vm.vmId, n, (t) => {
+        const root = vm.contexts.get(contextId);
+        const f = vm.fns.proxy_on_queue_ready;
+        if (root && !vm.failed && f) vm.call(root, "proxy_on_queue_ready", f, contextId, t);
+      });
       return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_resolve_shared_queue(vp: number, vs: number, np: number, ns: number, tokenPtr: number): number {
       const vmId = str(vp, vs), n = str(np, ns);
       if (vmId === null || n === null) return R.InvalidMemoryAccess;
-      const token = vm.host.queues.resolve(vmId === "" ? vm.vmId : vmId, n);
+      const token = vm.process.queues.resolve(vmId === "" ? vm.vmId : vmId, n);
       if (token === 0 || vm.failed) return R.NotFound;
       return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_dequeue_shared_queue(token: number, ptrPtr: number, sizePtr: number): number {
-      const r = vm.host.queues.dequeue(token >>> 0);
+      const r = vm.process.queues.dequeue(token >>> 0);
       if (typeof r === "number") return r;
       return vm.copyOut(r, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_enqueue_shared_queue(token: number, dp: number, ds: number): number {
       const d = mem().copy(dp, ds);
       if (!d) return R.InvalidMemoryAccess;
-      return vm.host.queues.enqueue(token >>> 0, d);
+      return vm.process.queues.enqueue(token >>> 0, d);
     },
     proxy_get_header_map_value(type: number, kp: number, ks: number, ptrPtr: number, sizePtr: number): number {
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
@@ -248,7 +254,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       return R.Ok;
     },
     proxy_get_current_time_nanoseconds(ptr: number): number {
-      return mem().setU64(ptr, vm.host.clock.realtimeNs()) ? R.Ok : R.InvalidMemoryAccess;
+      return mem().setU64(ptr, vm.process.clock.realtimeNs()) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_define_metric(type: number, np: number, ns: number, idPtr: number): number {
       const name = str(np, ns);
@@ -256,9 +262,9 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
       const full = `wasmcustom.${name}`;
       const id = (vm.nextMetric[type] += 4);
-      if (type === MetricType.Counter) vm.counters.set(id, vm.host.stats.counter(full));
-      else if (type === MetricType.Gauge) vm.gauges.set(id, vm.host.stats.gauge(full));
-      else vm.histograms.set(id, vm.host.stats.histogram(full));
+      if (type === MetricType.Counter) vm.counters.set(id, vm.process.stats.counter(full));
+      else if (type === MetricType.Gauge) vm.gauges.set(id, vm.process.stats.gauge(full));
+      else vm.histograms.set(id, vm.process.stats.histogram(full));
       return mem().setU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_increment_metric(id: number, offset: bigint): number {
@@ -307,7 +313,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const root = ctx().root;
       if (!root.pendingDone) return R.NotFound;
       root.pendingDone = false;
-      vm.afterCall(() => vm.host.deleteRoot(root));
+      vm.afterCall(() => deleteRoot(root));
       return R.Ok;
     },
     proxy_call_foreign_function(np: number, ns: number, ap: number, as: number, resPtr: number, resSizePtr: number): number {

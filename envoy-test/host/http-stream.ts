@@ -82,7 +82,7 @@ export class HttpStream extends StreamContext {
   constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, mode: StreamMode,
     opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents; bufferLimit?: number }) {
     super(vm, id, root, plugin, mode, opts);
-    this.startTimeNs = vm.host.clock.realtimeNs();
+    this.startTimeNs = vm.process.clock.realtimeNs();
     const limit = opts.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`createHttpStream: bufferLimit must be an integer >= 0 (0 = no limit), got ${limit}`);
     this.bufferLimit = limit;

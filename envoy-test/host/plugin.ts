@@ -3,14 +3,15 @@
 // src/wasm.cc WasmHandleBase::canary), then each worker's VM starts the plugin's root context:
 // proxy_on_context_create(root, 0), proxy_on_vm_start, proxy_on_configure (ContextBase::onStart,
 // ContextBase::onConfigure; getOrCreateThreadLocalPlugin). A false from on_vm_start or on_configure
-// rejects the configuration.
+// rejects the configuration. The whole lifecycle is here: start, configure, shutdown, delete.
 import { EMPTY, toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
 import type { Host } from "./host.ts";
 import { HttpStream } from "./http-stream.ts";
 import { TcpConnection } from "./tcp-connection.ts";
 import type { StreamMode } from "./stream-context.ts";
-import { tickNow } from "./ticks.ts";
+import { cancelCallouts } from "./callouts.ts";
+import { stopTicks, tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 
@@ -66,6 +67,52 @@ export function configureRoot(vm: WasmVm, root: RootContext, configuration: Uint
   const r = vm.call(root, "proxy_on_configure", f, root.contextId, configuration.length);
   root.tempPluginConfiguration = null;
   return !vm.failed && r !== undefined && r !== 0;
+}
+
+function why(vm: WasmVm): string {
+  return vm.failed ? ` (${vm.failMessage})` : "";
+}
+
+/** A root context for the plugin in a VM (WasmBase::createRootContext), with the VM's next context id. */
+export function newRoot(vm: WasmVm, info: PluginInfo): RootContext {
+  const root = new RootContext(vm, vm.allocContextId(), info);
+  vm.contexts.set(root.contextId, root);
+  return root;
+}
+
+/**
+ * WasmHandleBase::canary: a fresh VM starts and configures the plugin and is then discarded; a
+ * refusal throws Envoy's message. The reason is read before `discard`, which overwrites it.
+ */
+export function runCanary(canary: WasmVm, info: PluginInfo, where: string, discard: (vm: WasmVm) => void): void {
+  const root = newRoot(canary, info);
+  let refusal: string | null = null;
+  if (!startRoot(canary, root)) refusal = `Failed to start base Wasm${why(canary)}`;
+  else if (!configureRoot(canary, root, info.configuration)) refusal = `Failed to configure base Wasm plugin${why(canary)}`;
+  discard(canary);
+  if (refusal) throw new PluginLoadError(`${where}: ${refusal}`);
+}
+
+/** getOrCreateThreadLocalPlugin on each worker VM: a root context, started (unless the VM already failed) and configured. */
+export function startOnWorkers(vms: WasmVm[], info: PluginInfo, where: string): WorkerVm[] {
+  return vms.map((vm) => {
+    const root = newRoot(vm, info);
+    if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${why(vm)}`);
+    if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${why(vm)}`);
+    return new WorkerVm(vm.worker, vm, root);
+  });
+}
+
+/** proxy_on_delete of a root context, then its timers and callouts go (Envoy's Context destructor). */
+export function deleteRoot(root: RootContext): void {
+  const vm = root.vm;
+  if (root.deleted) return;
+  const del = vm.fns.proxy_on_delete;
+  if (!vm.failed && del && root.created) vm.call(root, "proxy_on_delete", del, root.contextId);
+  root.deleted = true;
+  stopTicks(vm, root);
+  cancelCallouts(vm, root);
+  vm.contexts.delete(root.contextId);
 }
 
 export class Plugin {
@@ -156,7 +203,7 @@ export class Plugin {
         const r = vm.call(root, "proxy_on_done", done, root.contextId);
         finished = vm.failed || r === undefined || r !== 0;
       }
-      if (finished) this.host.deleteRoot(root);
+      if (finished) deleteRoot(root);
       else root.pendingDone = true;
     }
   }

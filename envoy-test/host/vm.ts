@@ -10,6 +10,7 @@ import type { ContextBase, RootContext } from "./context.ts";
 import { GuestMemory } from "./memory.ts";
 import { utf8Length } from "./codec.ts";
 import type { Host } from "./host.ts";
+import type { ProcessState } from "./process.ts";
 import type { Counter, Gauge, Histogram } from "./stats.ts";
 import type { LogLevelName } from "./types.ts";
 import type { Phase } from "./restrict.ts";
@@ -49,6 +50,9 @@ export class WasmVm {
   // themselves are in callouts.ts (calloutsOf).
   nextCallout = [0, 1, 2];
 
+  /** the process-wide state every VM shares (shared data, queues, logs, posted work, clock, stats) */
+  readonly process: ProcessState;
+
   constructor(
     readonly host: Host,
     readonly vmId: string,
@@ -56,7 +60,9 @@ export class WasmVm {
     readonly worker: number,
     readonly vmConfiguration: Uint8Array,
     readonly environment: Record<string, string>,
-  ) {}
+  ) {
+    this.process = host.process;
+  }
 
   /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
   start(module: WebAssembly.Module, imports: WebAssembly.Imports): void {
@@ -98,7 +104,7 @@ export class WasmVm {
     this.current = ctx;
     this.effectiveId = 0;
     this.depth++;
-    this.host.callDepth++;
+    this.process.callDepth++;
     try {
       return f(a, b, c, d, e, g);
     } catch (err) {
@@ -108,9 +114,9 @@ export class WasmVm {
       this.current = prevCur;
       this.effectiveId = prevEff;
       this.depth--;
-      this.host.callDepth--;
+      this.process.callDepth--;
       if (this.depth === 0 && this.afterActions.length) this.runAfterActions();
-      if (this.host.callDepth === 0) this.host.drainPosted();
+      if (this.process.callDepth === 0) this.process.drainPosted();
     }
   }
 
@@ -198,6 +204,6 @@ export class WasmVm {
   log(level: LogLevelName, message: string, contextId: number): void {
     const ctx = contextId ? this.contexts.get(contextId) : null;
     const plugin = ctx?.plugin;
-    this.host.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId });
+    this.process.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId });
   }
 }

@@ -128,8 +128,8 @@ export function buildWasi(vm: WasmVm): Record<string, (...args: never[]) => unkn
     },
     clock_time_get(id: number, _precision: bigint, ptr: number): number {
       let t: bigint;
-      if (id === 0) t = vm.host.clock.realtimeNs();
-      else if (id === 1) t = vm.host.clock.monotonicNs();
+      if (id === 0) t = vm.process.clock.realtimeNs();
+      else if (id === 1) t = vm.process.clock.monotonicNs();
       else return ENOTSUP;
       return mem().setU64(ptr, t) ? ESUCCESS : EFAULT;
     },
