@@ -1,9 +1,12 @@
 // The env.* host functions of ABI 0.2.1 (and 0.1.0 / 0.2.0 extras), with the argument checks and
-// results of proxy-wasm-cpp-host src/exports.cc and the semantics of Envoy's
-// source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
-// (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
-import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { allocBytes, decodePairs, serializePairsScratch, utf8 } from "./codec.ts";
+// results of proxy-wasm-cpp-host src/exports.cc. As exports.cc, this file marshals: it reads and
+// bounds-checks the module's arguments, calls the semantics (Envoy's context.cc) kept elsewhere
+// (header-map.ts, buffers.ts, metrics.ts, process.ts, callouts.ts, the contexts), and writes
+// results. Every pointer from the module is bounds-checked (InvalidMemoryAccess), every enum
+// range-checked (BadArgument); nothing here throws on bad input.
+import { BufferType, LogLevel, MapType, StreamType, WasmResult } from "./abi.ts";
+import { copyFrom } from "./buffers.ts";
+import { decodePairs, serializePairsScratch, utf8 } from "./codec.ts";
 import { addHeader, byteSize, firstValue, lowerKey as lower, removeHeader, replaceHeader, setPairs } from "./header-map.ts";
 import { splitPath } from "./properties.ts";
 import type { WasmVm } from "./vm.ts";
@@ -202,22 +205,9 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (!b) return R.NotFound;
       const d = mem().view(dp, ds);
       if (!d) return R.InvalidMemoryAccess;
-      start >>>= 0; length >>>= 0;
-      // Envoy Buffer::copyFrom: start 0 drains the first `length` bytes and prepends the data
-      // (length 0: a pure prepend); start >= size appends; anything else is BadArgument.
-      // The result is one new array (the module's bytes are copied out of linear memory).
-      let next: Uint8Array;
-      if (start === 0) {
-        const rest = Math.min(length, b.length);
-        next = allocBytes(d.length + b.length - rest);
-        next.set(d, 0);
-        if (rest < b.length) next.set(rest === 0 ? b : b.subarray(rest), d.length);
-      } else if (start >= b.length) {
-        next = allocBytes(b.length + d.length);
-        next.set(b, 0);
-        next.set(d, b.length);
-      } else return R.BadArgument;
-      return c.setBuffer(type, next);
+      // The module's bytes are copied out of linear memory into the new buffer (buffers.ts).
+      const next = copyFrom(b, start >>> 0, length >>> 0, d);
+      return next ? c.setBuffer(type, next) : R.BadArgument;
     },
     proxy_http_call(up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number): number {
       const cluster = str(up, us), body = mem().copy(bp, bs), h = mem().view(hp, hs), t = mem().view(tp, ts);
@@ -259,49 +249,20 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_define_metric(type: number, np: number, ns: number, idPtr: number): number {
       const name = str(np, ns);
       if (name === null) return R.InvalidMemoryAccess;
-      if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
-      const full = `wasmcustom.${name}`;
-      const id = (vm.nextMetric[type] += 4);
-      if (type === MetricType.Counter) vm.counters.set(id, vm.process.stats.counter(full));
-      else if (type === MetricType.Gauge) vm.gauges.set(id, vm.process.stats.gauge(full));
-      else vm.histograms.set(id, vm.process.stats.histogram(full));
+      const { result, id } = vm.metrics.define(type, name);
+      if (result !== R.Ok) return result;
       return mem().setU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_increment_metric(id: number, offset: bigint): number {
-      id >>>= 0;
-      const type = id & 3;
-      if (type === MetricType.Counter) {
-        const c = vm.counters.get(id);
-        if (!c) return R.NotFound;
-        if (offset <= 0n) return R.BadArgument;
-        c.inc(Number(offset));
-        return R.Ok;
-      }
-      if (type === MetricType.Gauge) {
-        const g = vm.gauges.get(id);
-        if (!g) return R.NotFound;
-        g.add(Number(offset));
-        return R.Ok;
-      }
-      return R.BadArgument;
+      return vm.metrics.increment(id >>> 0, offset);
     },
     proxy_record_metric(id: number, value: bigint): number {
-      id >>>= 0;
-      const v = Number(BigInt.asUintN(64, value));
-      const type = id & 3;
-      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (c) { c.inc(v); return R.Ok; } }
-      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (g) { g.set(v); return R.Ok; } }
-      else if (type === MetricType.Histogram) { const h = vm.histograms.get(id); if (h) { h.record(v); return R.Ok; } }
-      return R.NotFound;
+      return vm.metrics.record(id >>> 0, value);
     },
     proxy_get_metric(id: number, resultPtr: number): number {
-      id >>>= 0;
-      const type = id & 3;
-      let value: number;
-      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (!c) return R.NotFound; value = c.value; }
-      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (!g) return R.NotFound; value = g.value; }
-      else return R.BadArgument;
-      return mem().setU64(resultPtr, BigInt(Math.trunc(value))) ? R.Ok : R.InvalidMemoryAccess;
+      const { result, value } = vm.metrics.get(id >>> 0);
+      if (result !== R.Ok) return result;
+      return mem().setU64(resultPtr, value) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_effective_context(id: number): number {
       id >>>= 0;

@@ -11,7 +11,7 @@ import { GuestMemory } from "./memory.ts";
 import { utf8Length } from "./codec.ts";
 import type { Host } from "./host.ts";
 import type { ProcessState } from "./process.ts";
-import type { Counter, Gauge, Histogram } from "./stats.ts";
+import { VmMetrics } from "./metrics.ts";
 import type { LogLevelName } from "./types.ts";
 import type { Phase } from "./restrict.ts";
 
@@ -41,11 +41,8 @@ export class WasmVm {
   /** set while a call that returned StopIteration... was asked to stop by a local reply */
   stopNextIteration = false;
 
-  // Metric ids encode the type in the low 2 bits (Envoy wasm.h kMetricTypeMask / kMetricIdIncrement).
-  nextMetric = [0, 1, 2];
-  readonly counters = new Map<number, Counter>();
-  readonly gauges = new Map<number, Gauge>();
-  readonly histograms = new Map<number, Histogram>();
+  /** the metrics this VM defined (metrics.ts) */
+  readonly metrics: VmMetrics;
   // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement); the callouts
   // themselves are in callouts.ts (calloutsOf).
   nextCallout = [0, 1, 2];
@@ -62,6 +59,7 @@ export class WasmVm {
     readonly environment: Record<string, string>,
   ) {
     this.process = host.process;
+    this.metrics = new VmMetrics(host.process.stats);
   }
 
   /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
