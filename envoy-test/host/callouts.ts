@@ -7,6 +7,7 @@ import { WasmResult } from "./abi.ts";
 import { EMPTY, text, toBytes } from "./codec.ts";
 import type { RootContext } from "./context.ts";
 import type { HeaderList } from "./types.ts";
+import type { ProcessState } from "./process.ts";
 import type { WasmVm } from "./vm.ts";
 import type { TimerHandle } from "./clock.ts";
 
@@ -113,7 +114,7 @@ export class PendingCallout {
     this.done = true;
     if (this.timer) this.vm.process.clock.cancel(this.timer);
     this.timer = null;
-    this.vm.host.pending.delete(this);
+    pendingOf(this.vm.process).delete(this);
   }
 
   finish(): void {
@@ -130,6 +131,15 @@ export class PendingCallout {
   }
 }
 
+// The callouts a test may still answer, per process (Host.pendingCallouts()).
+const PENDING = new WeakMap<ProcessState, Set<PendingCallout>>();
+
+export function pendingOf(process: ProcessState): Set<PendingCallout> {
+  let s = PENDING.get(process);
+  if (!s) { s = new Set(); PENDING.set(process, s); }
+  return s;
+}
+
 // Each VM's outstanding callouts by token, kept here rather than on the VM: the VM needs nothing
 // of them, and the map stays typed without the VM importing this module.
 const OUTSTANDING = new WeakMap<WasmVm, Map<number, PendingCallout>>();
@@ -142,13 +152,13 @@ export function calloutsOf(vm: WasmVm): Map<number, PendingCallout> {
 }
 
 function clusterKnown(vm: WasmVm, cluster: string): boolean {
-  const clusters = vm.host.clusters;
+  const clusters = vm.process.clusters;
   return !clusters || clusters.has(cluster);
 }
 
 function register(vm: WasmVm, p: PendingCallout): void {
   calloutsOf(vm).set(p.token, p);
-  vm.host.pending.add(p);
+  pendingOf(vm.process).add(p);
 }
 
 export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, headersIn: HeaderList, body: Uint8Array,
@@ -173,7 +183,7 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
       p.respond({ headers: [[":status", "504"], ["content-length", "24"], ["content-type", "text/plain"]], body: "upstream request timeout" });
     });
   }
-  const transport = vm.host.callouts;
+  const transport = vm.process.callouts;
   if (transport) {
     transport.httpCall(cluster, headers, body, p.trailers, timeoutMs).then(
       (r) => { if (!p.done) p.respond({ headers: r.headers, body: r.body, trailers: r.trailers }); },
@@ -206,7 +216,7 @@ export function startGrpcCall(vm: WasmVm, root: RootContext, service: Uint8Array
       if (!p.done) p.respond({ status: GRPC_DEADLINE_EXCEEDED, message: "" });
     });
   }
-  const transport = vm.host.callouts;
+  const transport = vm.process.callouts;
   if (transport?.grpcCall) {
     transport.grpcCall(cluster, serviceName, method, metadata, request, timeoutMs).then(
       (r) => { if (!p.done) p.respond({ status: r.status, body: r.message }); },

@@ -3,20 +3,12 @@
 // or effective context through the methods below; stream classes (http-stream.ts, tcp-connection.ts) override them.
 import { BufferType, MapType, StreamType, WasmResult } from "./abi.ts";
 import { EMPTY } from "./codec.ts";
-import type { Host } from "./host.ts";
 import { defaultNode, encodeAny, encodeProperty } from "./properties.ts";
-import type { HeaderList, LocalResponse, PropertyValue } from "./types.ts";
+import type { HeaderList, LocalResponse, PluginInfo } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 import type { TimerHandle } from "./clock.ts";
 
-export interface PluginInfo {
-  name: string;
-  rootId: string;
-  vmId: string;
-  configuration: Uint8Array;
-  failOpen: boolean;
-  properties: Record<string, PropertyValue>;
-}
+export type { PluginInfo };
 
 export abstract class ContextBase {
   abstract readonly kind: "root" | "http" | "tcp";
@@ -28,7 +20,6 @@ export abstract class ContextBase {
 
   constructor(readonly vm: WasmVm, readonly contextId: number, public root: RootContext, readonly plugin: PluginInfo) {}
 
-  get host(): Host { return this.vm.host; }
   get isFailed(): boolean { return this.vm.failed; }
 
   /** Header map for reads (getConstMap in Envoy's context.cc); null = not available now. */
@@ -74,7 +65,8 @@ export abstract class ContextBase {
       case "plugin_vm_id": return encodeProperty(this.plugin.vmId);
     }
     if (key in this.plugin.properties) return encodeAny(this.plugin.properties[key]);
-    if (key in this.host.properties) return encodeAny(this.host.properties[key]);
+    const host = this.vm.process.properties;
+    if (key in host) return encodeAny(host[key]);
     // Current Envoy serves the node (and cluster_name, route_name, listener_direction, ...) under
     // xds.* (filters/common/expr/context.h); the old top-level names are no longer resolved.
     if (key === "xds.node") return defaultNode();

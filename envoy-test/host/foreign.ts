@@ -6,7 +6,13 @@
 // the calling HTTP stream.
 import { WasmResult } from "./abi.ts";
 import { text } from "./codec.ts";
-import type { ContextBase, PluginInfo } from "./context.ts";
+import type { PluginInfo } from "./types.ts";
+
+/** What a foreign function may do to the calling stream (an HTTP or TCP context). */
+export interface ForeignCallStream {
+  envoyFilterState(): Map<string, Uint8Array> | null;
+  clearRouteCache(): void;
+}
 
 /** A foreign function as Envoy registers it (source/extensions/common/wasm/foreign.cc). */
 export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
@@ -14,7 +20,7 @@ export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
 
 export interface ForeignCallContext {
   /** the stream (HTTP or TCP context) the calling context is, or null for a root context */
-  stream: ContextBase | null;
+  stream: ForeignCallStream | null;
   contextId: number;
   worker: number;
   /** the calling plugin (null when a test calls the function directly) */

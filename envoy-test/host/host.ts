@@ -5,11 +5,11 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LogLevel, WasmResult } from "./abi.ts";
 import type { PendingCallout } from "./callouts.ts";
-import { cancelCallouts } from "./callouts.ts";
+import { cancelCallouts, pendingOf } from "./callouts.ts";
 import { type Clock, ManualClock } from "./clock.ts";
 import { toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
-import { DEFAULT_FILTER_STATE_FACTORIES, type ForeignFunction, defaultForeignFunctions } from "./foreign.ts";
+import type { ForeignFunction } from "./foreign.ts";
 import { buildEnv } from "./hostcalls.ts";
 import { DEFAULT_MAX_MEMORY_BYTES, PAGE_BYTES, capModuleMemory } from "./memory-limit.ts";
 import { checkModule, type ModuleImport } from "./module-check.ts";
@@ -52,14 +52,7 @@ interface VmGroup { vms: WasmVm[]; module: WebAssembly.Module; abi: AbiVersion }
 export class Host {
   /** shared data, queues, logs, posted work, clock and stats: the process-wide state (process.ts) */
   readonly process: ProcessState;
-  readonly filterStateFactories = new Set<string>(DEFAULT_FILTER_STATE_FACTORIES);
-  readonly foreignFunctions: Map<string, ForeignFunction>;
-  callouts: CalloutTransport | null;
-  logLevel: LogLevel;
-  readonly properties: Record<string, PropertyValue>;
-  clusters: Set<string> | null;
   readonly plugins: Plugin[] = [];
-  readonly pending = new Set<PendingCallout>();
   /** hostcalls made by name, when constructed with countHostcalls */
   readonly hostcalls: Map<string, number> | null;
   /** the per-VM linear-memory cap, in 64 KiB pages */
@@ -69,12 +62,7 @@ export class Host {
   private readonly modules = new Map<string, WebAssembly.Module>();
 
   constructor(opts: HostOptions = {}) {
-    this.process = new ProcessState({ clock: opts.clock, onLog: opts.onLog, recordLogs: opts.recordLogs, maxLogEntries: opts.maxLogEntries });
-    this.callouts = opts.callouts ?? null;
-    this.logLevel = opts.logLevel ?? LogLevel.Info;
-    this.properties = opts.properties ?? {};
-    this.clusters = opts.clusters ? new Set(opts.clusters) : null;
-    this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
+    this.process = new ProcessState(opts);
     this.hostcalls = opts.countHostcalls ? new Map() : null;
     const maxMemory = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
     if (!Number.isInteger(maxMemory) || maxMemory < PAGE_BYTES || maxMemory % PAGE_BYTES !== 0 || maxMemory > 4 * 1024 ** 3) {
@@ -82,7 +70,6 @@ export class Host {
     }
     this.maxMemoryPages = maxMemory / PAGE_BYTES;
   }
-
 
   /**
    * Loads a plugin onto `workers` VMs (default 2). Plugins with the same vm_id, code and VM
@@ -129,14 +116,14 @@ export class Host {
       group = { vms, module, abi };
       this.groups.set(key, group);
     }
-    const plugin = new Plugin(this, info, startOnWorkers(group.vms, info, where), opts.kind);
+    const plugin = new Plugin(info, startOnWorkers(group.vms, info, where), opts.kind);
     this.plugins.push(plugin);
     return plugin;
   }
 
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
     env: Record<string, string>, where: string, memoryAndTableImports: ModuleImport[]): WasmVm {
-    const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
+    const vm = new WasmVm(this.process, vmId, abi, worker, vmConfig, env);
     const imports: WebAssembly.Imports = { env: wrapImports(vm, "env", buildEnv(vm), this.hostcalls) as WebAssembly.ModuleImports };
     const wasi = buildWasi(vm);
     for (const m of WASI_MODULES) imports[m] = wrapImports(vm, m, wasi, this.hostcalls) as WebAssembly.ModuleImports;
@@ -164,7 +151,8 @@ export class Host {
 
   private discardVm(vm: WasmVm): void {
     for (const c of vm.contexts.values()) if (c instanceof RootContext) { stopTicks(vm, c); cancelCallouts(vm, c); c.deleted = true; }
-    for (const p of [...this.pending]) if (p.vm === vm) this.pending.delete(p);
+    const pending = pendingOf(this.process);
+    for (const p of [...pending]) if (p.vm === vm) pending.delete(p);
     vm.failed = true;
     vm.failMessage = "canary VM discarded";
   }
@@ -175,6 +163,15 @@ export class Host {
   // --- the process-wide state, as the driver API has always offered it ---
 
   get stats(): Stats { return this.process.stats; }
+  get logLevel(): LogLevel { return this.process.logLevel; }
+  set logLevel(l: LogLevel) { this.process.logLevel = l; }
+  get properties(): Record<string, PropertyValue> { return this.process.properties; }
+  get clusters(): Set<string> | null { return this.process.clusters; }
+  set clusters(c: Set<string> | null) { this.process.clusters = c; }
+  get callouts(): CalloutTransport | null { return this.process.callouts; }
+  set callouts(t: CalloutTransport | null) { this.process.callouts = t; }
+  get foreignFunctions(): Map<string, ForeignFunction> { return this.process.foreignFunctions; }
+  get filterStateFactories(): Set<string> { return this.process.filterStateFactories; }
   get clock(): Clock { return this.process.clock; }
   get queues(): SharedQueues { return this.process.queues; }
   get callDepth(): number { return this.process.callDepth; }
@@ -197,7 +194,7 @@ export class Host {
 
   /** HTTP and gRPC callouts waiting for an answer (respond() / fail()). */
   pendingCallouts(): PendingCallout[] {
-    return [...this.pending];
+    return [...pendingOf(this.process)];
   }
 
   /** ManualClock only: moves time, firing due ticks and callout timeouts. */

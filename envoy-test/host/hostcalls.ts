@@ -45,11 +45,11 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const m = str(ptr, size);
       if (m === null) return R.InvalidMemoryAccess;
       const c = ctx();
-      if (level >= vm.host.logLevel) vm.log(LOG_LEVEL_NAMES[level], m, c ? c.contextId : 0);
+      if (level >= vm.process.logLevel) vm.log(LOG_LEVEL_NAMES[level], m, c ? c.contextId : 0);
       return R.Ok;
     },
     proxy_get_log_level(ptr: number): number {
-      return mem().setU32(ptr, vm.host.logLevel) ? R.Ok : R.InvalidMemoryAccess;
+      return mem().setU32(ptr, vm.process.logLevel) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_status(codePtr: number, ptrPtr: number, sizePtr: number): number {
       const root = ctx().root;
@@ -282,7 +282,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (name === null) return R.InvalidMemoryAccess;
       const args = mem().copy(ap, as);
       if (!args) return R.InvalidMemoryAccess;
-      const f = vm.host.foreignFunctions.get(name);
+      const f = vm.process.foreignFunctions.get(name);
       if (!f) return R.NotFound;
       const c = ctx();
       const out = f(args, { stream: c.kind === "root" ? null : c, contextId: c.contextId, worker: vm.worker, plugin: c.plugin });

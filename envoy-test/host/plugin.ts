@@ -6,7 +6,6 @@
 // rejects the configuration. The whole lifecycle is here: start, configure, shutdown, delete.
 import { EMPTY, toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
-import type { Host } from "./host.ts";
 import { HttpStream } from "./http-stream.ts";
 import { TcpConnection } from "./tcp-connection.ts";
 import type { StreamMode } from "./stream-context.ts";
@@ -118,7 +117,7 @@ export function deleteRoot(root: RootContext): void {
 export class Plugin {
   private rr = 0;
 
-  constructor(readonly host: Host, readonly info: PluginInfo, readonly workers: WorkerVm[],
+  constructor(readonly info: PluginInfo, readonly workers: WorkerVm[],
     readonly kind?: "http" | "network") {}
 
   get name(): string { return this.info.name; }

@@ -1,17 +1,22 @@
 // Process-wide state of one "Envoy process", shared by every VM and plugin: the clock and stats
-// store, shared data and queues (per vm_id), the log, and work posted to run once no wasm call is
-// in progress (Envoy posts it to the worker's dispatcher). A leaf: it knows nothing of VMs or
-// contexts, so everything in the host may use it without an import loop.
-import { WasmResult } from "./abi.ts";
+// store, shared data and queues (per vm_id), the log, work posted to run once no wasm call is in
+// progress (Envoy posts it to the worker's dispatcher), and the settings every VM reads. A leaf: it
+// knows nothing of VMs or contexts, so everything in the host may use it without an import loop.
+import { LogLevel, WasmResult } from "./abi.ts";
 import { type Clock, ManualClock } from "./clock.ts";
 import { toBytes } from "./codec.ts";
+import { DEFAULT_FILTER_STATE_FACTORIES, type ForeignFunction, defaultForeignFunctions } from "./foreign.ts";
 import { SharedQueues } from "./queues.ts";
 import { Stats } from "./stats.ts";
-import type { LogEntry, LogLevelName } from "./types.ts";
+import type { CalloutTransport, LogEntry, LogLevelName, PropertyValue } from "./types.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
 
 export interface ProcessOptions {
   clock?: Clock;
+  logLevel?: LogLevel;
+  properties?: Record<string, PropertyValue>;
+  clusters?: string[];
+  callouts?: CalloutTransport;
   onLog?: (e: LogEntry) => void;
   recordLogs?: boolean;
   maxLogEntries?: number;
@@ -25,6 +30,15 @@ export class ProcessState {
   readonly queues: SharedQueues;
   /** depth of wasm calls in progress across all VMs */
   callDepth = 0;
+  // Settings every VM reads: the wasm log level, the host's property table, the clusters callouts
+  // may name (null: any), the transport that answers callouts (null: tests answer them), the
+  // foreign functions and the filter-state keys set_envoy_filter_state accepts.
+  logLevel: LogLevel;
+  readonly properties: Record<string, PropertyValue>;
+  clusters: Set<string> | null;
+  callouts: CalloutTransport | null;
+  readonly filterStateFactories = new Set<string>(DEFAULT_FILTER_STATE_FACTORIES);
+  readonly foreignFunctions: Map<string, ForeignFunction>;
 
   private readonly onLog?: (e: LogEntry) => void;
   private readonly recordLogs: boolean;
@@ -41,6 +55,11 @@ export class ProcessState {
     this.recordLogs = opts.recordLogs ?? true;
     this.maxLogEntries = opts.maxLogEntries ?? 100_000;
     this.queues = new SharedQueues((f) => this.post(f));
+    this.logLevel = opts.logLevel ?? LogLevel.Info;
+    this.properties = opts.properties ?? {};
+    this.clusters = opts.clusters ? new Set(opts.clusters) : null;
+    this.callouts = opts.callouts ?? null;
+    this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
   }
 
   // --- logs ---

@@ -20,6 +20,16 @@ export interface LogEntry {
   contextId: number;
 }
 
+/** A plugin as the host runs it: PluginConfig's name, root_id, vm_id, configuration, fail_open. */
+export interface PluginInfo {
+  name: string;
+  rootId: string;
+  vmId: string;
+  configuration: Uint8Array;
+  failOpen: boolean;
+  properties: Record<string, PropertyValue>;
+}
+
 export interface LocalResponse {
   status: number;
   details: string;

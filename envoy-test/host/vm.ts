@@ -9,15 +9,16 @@ import { MODULE_CALLBACKS } from "./abi.ts";
 import type { ContextBase, RootContext } from "./context.ts";
 import { GuestMemory } from "./memory.ts";
 import { utf8Length } from "./codec.ts";
-import type { Host } from "./host.ts";
 import type { ProcessState } from "./process.ts";
 import { VmMetrics } from "./metrics.ts";
 import type { LogLevelName } from "./types.ts";
-import type { Phase } from "./restrict.ts";
 
 // deno-lint-ignore no-explicit-any
 type WasmFn = (...args: any[]) => any;
 
+
+/** The phases in which cpp-host restricts hostcalls (restrict.ts): while the VM starts, inside malloc. */
+export type Phase = "start" | "malloc";
 
 export class WasmVm {
   instance!: WebAssembly.Instance;
@@ -47,19 +48,16 @@ export class WasmVm {
   // themselves are in callouts.ts (calloutsOf).
   nextCallout = [0, 1, 2];
 
-  /** the process-wide state every VM shares (shared data, queues, logs, posted work, clock, stats) */
-  readonly process: ProcessState;
-
   constructor(
-    readonly host: Host,
+    /** the process-wide state every VM shares (shared data, queues, logs, posted work, clock, stats, settings) */
+    readonly process: ProcessState,
     readonly vmId: string,
     readonly abi: AbiVersion,
     readonly worker: number,
     readonly vmConfiguration: Uint8Array,
     readonly environment: Record<string, string>,
   ) {
-    this.process = host.process;
-    this.metrics = new VmMetrics(host.process.stats);
+    this.metrics = new VmMetrics(process.stats);
   }
 
   /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
