@@ -18,8 +18,8 @@ import { DrainTable, parseDecimal } from "./state";
 export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
 
 class EnvoyDrainEdit extends TableEdit {
-  constructor(readonly timing: DrainTiming, readonly nowMs: u64) { super(); }
-  apply(t: DrainTable): bool { return applyEnvoyDraining(t, this.timing, this.nowMs); }
+  constructor(readonly timing: DrainTiming, readonly nowMs: u64, readonly shutdown: bool) { super(); }
+  apply(t: DrainTable): bool { return applyEnvoyDraining(t, this.timing, this.nowMs, this.shutdown); }
 }
 
 @final
@@ -70,8 +70,9 @@ export class AdminPoller extends HttpCallHandler {
     if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
     if (!s.draining) return;
     const now = currentMs();
-    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now)) == EditResult.Written) {
+    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown)) == EditResult.Written) {
       logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
+        ", listener_manager.listener_stopped " + s.listenersStopped.toString() +
         ", server.state " + s.serverState.toString() + "): drain of all services started");
     }
   }

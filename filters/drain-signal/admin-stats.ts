@@ -26,8 +26,11 @@ export class AdminDrainStatus {
    *  - the server fails health checks (POST /healthcheck/fail; server.state becomes DRAINING,
    *    source/server/utils.cc serverState). */
   get draining(): bool {
-    return this.listenersDraining > 0 || this.listenersStopped > 0 || this.serverState == SERVER_STATE_DRAINING;
+    return this.shuttingDown || this.serverState == SERVER_STATE_DRAINING;
   }
+
+  /** Listeners stopped or draining: the process is going away, not only out of rotation. */
+  get shuttingDown(): bool { return this.listenersDraining > 0 || this.listenersStopped > 0; }
 }
 
 /** Parses Envoy's text stats format: one "name: value" per line (source/server/admin/
