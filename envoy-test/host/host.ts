@@ -92,7 +92,7 @@ export class Host {
     const vmConfig = toBytes(opts.vmConfiguration);
     const info: PluginInfo = {
       name: opts.name ?? "", rootId: opts.rootId, vmId, configuration: toBytes(opts.configuration),
-      failOpen: opts.failOpen ?? false, properties: {},
+      failOpen: opts.failOpen ?? false, allowOnHeadersStopIteration: opts.allowOnHeadersStopIteration ?? false, properties: {},
     };
     const hash = createHash("sha256").update(bytes).digest("hex");
     let module = this.modules.get(hash);

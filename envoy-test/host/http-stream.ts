@@ -315,8 +315,10 @@ export class HttpStream extends StreamContext {
     if (this.checkFail()) return this.plugin.failOpen ? FilterHeadersStatus.Continue : failed;
     const r = (res as number) >>> 0;
     if (stop || r > FilterHeadersStatus.StopAllIterationAndWatermark) return FilterHeadersStatus.StopAllIterationAndWatermark;
-    // ABI 0.2.x: StopIteration on headers means StopAllIterationAndWatermark (cpp-host #143).
-    if (r === FilterHeadersStatus.StopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
+    // StopIteration on headers means StopAllIterationAndWatermark unless the plugin sets
+    // allow_on_headers_stop_iteration (cpp-host convertVmCallResultToFilterHeadersStatus; Envoy's
+    // Context constructor reads PluginConfig.allow_on_headers_stop_iteration).
+    if (r === FilterHeadersStatus.StopIteration && !this.plugin.allowOnHeadersStopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
     return r;
   }
 

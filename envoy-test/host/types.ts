@@ -27,6 +27,8 @@ export interface PluginInfo {
   vmId: string;
   configuration: Uint8Array;
   failOpen: boolean;
+  /** PluginConfig.allow_on_headers_stop_iteration: a headers StopIteration is kept, not made StopAll */
+  allowOnHeadersStopIteration?: boolean;
   properties: Record<string, PropertyValue>;
 }
 
@@ -48,6 +50,12 @@ export interface PluginOptions {
   vmConfiguration?: string | Uint8Array;
   workers?: number;
   failOpen?: boolean;
+  /**
+   * PluginConfig.allow_on_headers_stop_iteration (Envoy 1.35+): StopIteration from a headers
+   * callback stays StopIteration (the body still reaches the filter) instead of becoming
+   * StopAllIterationAndWatermark. Default false, as in Envoy.
+   */
+  allowOnHeadersStopIteration?: boolean;
   kind?: "http" | "network";
   /** vm_config.environment_variables, seen through WASI environ_get */
   environment?: Record<string, string>;

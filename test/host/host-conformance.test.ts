@@ -279,6 +279,18 @@ test("a continue made inside the stopping call cancels the hold", async () => {
   assert.deepEqual(s.continued, [0]);
 });
 
+test("with allow_on_headers_stop_iteration, StopIteration stays StopIteration and the body still reaches the filter", async () => {
+  const host = new Host();
+  const plugin = await host.loadPlugin({ wasm: await assemble(probeText(HOLD)), rootId: "probe", workers: 1, allowOnHeadersStopIteration: true });
+  const ex = plugin.workers[0].vm.instance.exports as Record<string, WebAssembly.Global>;
+  ex.r1.value = 0; ex.r7.value = FilterHeadersStatus.StopIteration;
+  const s = plugin.createHttpStream();
+  assert.equal(s.callOnRequestHeaders([[":method", "POST"], [":path", "/"]]), FilterHeadersStatus.StopIteration);
+  assert.equal(s.requestHeld, null);
+  s.callOnRequestBody(bytes("ab"), true);
+  assert.deepEqual([ex.r1.value, ex.r2.value], [1, 2]);
+});
+
 test("StopAllIterationAndBuffer from request headers: held body over the buffer limit gets Envoy's 413", async () => {
   const { s, r } = await holdProbe(FilterHeadersStatus.StopAllIterationAndBuffer, 8);
   s.callOnRequestHeaders([[":method", "POST"], [":path", "/"]]);
