@@ -13,7 +13,7 @@ import {
 import { assemble, get } from "./host-fixtures.ts";
 
 interface Probe {
-  /** env.* hostcalls the probe calls, declared with the host's own signatures */
+  /** hostcalls the probe calls ("proxy_log", or "module.name" for WASI), declared with the host's own signatures */
   imports: string[];
   /** more module fields: `(data ...)` segments (1024 and up is free, 256..511 is scratch for out-params), globals */
   data?: string;
@@ -29,12 +29,13 @@ const result = (sig: string) => (sig ? `(result ${TYPES[sig]})` : "");
 /** A module with memory, a bump malloc, result globals r0..r7 and the given callbacks. */
 function probeText(p: Probe): string {
   const abi = p.abi ?? "0_2_1";
-  const env = registeredImports(abi).get("env")!;
-  const imports = p.imports.map((name) => {
-    const sig = env.get(name);
-    if (!sig) throw new Error(`probe: env.${name} is not a registered hostcall of ABI ${abi}`);
+  const registered = registeredImports(abi);
+  const imports = p.imports.map((full) => {
+    const [module, name] = full.includes(".") ? full.split(".") : ["env", full];
+    const sig = registered.get(module)?.get(name);
+    if (!sig) throw new Error(`probe: ${module}.${name} is not a registered hostcall of ABI ${abi}`);
     const [ps, rs] = sig.split(":");
-    return `(import "env" "${name}" (func $${name} ${params(ps, false)} ${result(rs)}))`;
+    return `(import "${module}" "${name}" (func $${name} ${params(ps, false)} ${result(rs)}))`;
   });
   const callbacks = { proxy_on_context_create: "", proxy_on_vm_start: "(i32.const 1)", proxy_on_configure: "(i32.const 1)", ...p.callbacks };
   const funcs = Object.entries(callbacks).map(([name, body]) => {
@@ -185,6 +186,30 @@ test("header maps in proxy_on_log: request headers Envoy still holds (stopped, n
   held.complete();
   assert.equal(ex.r3.value, R.Ok, "getMap has no access-log check: the held request headers are writable");
   assert.deepEqual(held.requestHeaders.at(-1), ["x-log", "b"]);
+});
+
+test("header pairs: an unavailable map reads as (0, 0); set_header_map_pairs replaces the map, lower-casing keys", async () => {
+  const pairs = Buffer.concat([Buffer.from(Uint32Array.of(2, 5, 1, 1, 1).buffer), Buffer.from(":Path\0/\0X\0y\0")]);
+  const hex = [...pairs].map((x) => `\\${x.toString(16).padStart(2, "0")}`).join("");
+  const { plugin, r, word } = await load({ imports: ["proxy_get_header_map_pairs", "proxy_set_header_map_pairs"], data: `(data (i32.const 1024) "${hex}")`, callbacks: {
+    proxy_on_request_headers: `(i32.store (i32.const 256) (i32.const 77)) ${set(0, "(call $proxy_get_header_map_pairs (i32.const 3) (i32.const 256) (i32.const 260))")}
+      ${set(1, `(call $proxy_set_header_map_pairs (i32.const 0) (i32.const 1024) (i32.const ${pairs.length}))`)} (i32.const 0)`,
+  } });
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders([[":path", "/old"], ["a", "b"]]);
+  assert.deepEqual([r(0), word(256), word(260)], [R.Ok, 0, 0], "response trailers are not available in request headers: (0, 0)");
+  assert.equal(r(1), R.Ok);
+  assert.deepEqual(s.requestHeaders, [[":path", "/"], ["x", "y"]]);
+});
+
+test("WASI: fd_write to stdout is an info log line without its newline; another fd is EBADF", async () => {
+  const { r, host } = await load({ imports: ["wasi_snapshot_preview1.fd_write"], data: `(data (i32.const 1024) "hi from wasi\\0a")`, callbacks: {
+    proxy_on_configure: `(i32.store (i32.const 256) (i32.const 1024)) (i32.store (i32.const 260) (i32.const 13))
+      ${set(0, "(call $fd_write (i32.const 1) (i32.const 256) (i32.const 1) (i32.const 264))")}
+      ${set(1, "(call $fd_write (i32.const 7) (i32.const 256) (i32.const 1) (i32.const 264))")} (i32.const 1)`,
+  } });
+  assert.deepEqual([r(0), r(1)], [0, 8], "0 = success, 8 = EBADF");
+  assert.deepEqual(host.logs("info").map((e) => e.message), ["hi from wasi", "hi from wasi"], "canary and worker");
 });
 
 // --- buffers ------------------------------------------------------------------------------------
