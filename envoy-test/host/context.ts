@@ -3,6 +3,7 @@
 // or effective context through the methods below; stream classes (http-stream.ts, tcp-connection.ts) override them.
 import { BufferType, MapType, StreamType, WasmResult } from "./abi.ts";
 import { EMPTY } from "./codec.ts";
+import { lowerKey } from "./header-map.ts";
 import { defaultNode, encodeAny, encodeProperty } from "./properties.ts";
 import type { HeaderList, LocalResponse, PluginInfo } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
@@ -86,6 +87,19 @@ export abstract class ContextBase {
   /** Filter state access for set_envoy_filter_state (null: no stream info). */
   envoyFilterState(): Map<string, Uint8Array> | null { return null; }
   clearRouteCache(): void {}
+}
+
+/**
+ * Context::sendLocalResponse's reading of the module's arguments: header keys lower-cased
+ * (Http::LowerCaseString), details with whitespace replaced by '_' (StringUtil::replaceAllEmptySpace),
+ * a gRPC status outside 0..16 (SDKs pass -1) meaning none.
+ */
+export function localResponse(status: number, details: string, body: Uint8Array, headers: HeaderList, grpc: number): LocalResponse {
+  return {
+    status, details: details.replace(/\s/g, "_"), body,
+    headers: headers.map(([k, v]) => [lowerKey(k), v] as [string, string]),
+    grpcStatus: grpc >= 0 && grpc <= 16 ? grpc : -1,
+  };
 }
 
 export interface CallResponse { headers: HeaderList; body: Uint8Array; trailers: HeaderList }

@@ -9,6 +9,7 @@ import { copyFrom } from "./buffers.ts";
 import { decodePairs, serializePairsScratch, utf8 } from "./codec.ts";
 import { addHeader, byteSize, firstValue, lowerKey as lower, removeHeader, replaceHeader, setPairs } from "./header-map.ts";
 import { splitPath } from "./properties.ts";
+import { localResponse } from "./context.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
 import type { ContextBase } from "./context.ts";
@@ -75,11 +76,8 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_send_local_response(status: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number): number {
       const details = str(dp, ds), body = mem().copy(bp, bs), hdrs = mem().view(hp, hs);
       if (details === null || !body || !hdrs) return R.InvalidMemoryAccess;
-      const headers = decodePairs(hdrs).map(([k, v]) => [lower(k), v] as [string, string]);
-      // Envoy: grpc_status outside 0..16 (SDKs pass -1) means "no grpc-status"; details have
-      // whitespace replaced by '_' (StringUtil::replaceAllEmptySpace).
-      const g = grpc | 0;
-      ctx().sendLocalResponse({ status: status >>> 0, details: details.replace(/\s/g, "_"), body, headers, grpcStatus: g >= 0 && g <= 16 ? g : -1 });
+      ctx().sendLocalResponse(localResponse(status >>> 0, details, body, decodePairs(hdrs), grpc | 0));
+      // cpp-host exports.cc send_local_response: stopNextIteration(true), so the callback's status becomes a stop.
       vm.stopNextIteration = true;
       return R.Ok;
     },
