@@ -10,7 +10,8 @@ import type { Cluster } from "./cluster.ts";
 import type { SocketAddress, StatsTag } from "./config-model.ts";
 import type { DrainManager } from "./drain.ts";
 import type { Listener } from "./listener.ts";
-import { renderJson, renderPrometheus, renderText } from "./stats-format.ts";
+import { compileRe2, type Re2 } from "../config/re2.ts";
+import { renderJson, renderPrometheus, renderText, type StatFilter } from "./stats-format.ts";
 
 export interface AdminDeps {
   stats: Stats;
@@ -168,8 +169,11 @@ export class AdminServer {
   }
 }
 
-function filterOf(q: URLSearchParams): RegExp | undefined {
+/** The stats filter as Envoy reads it: RE2, matched anywhere in the name (stats_params.cc). */
+function filterOf(q: URLSearchParams): StatFilter | undefined {
   const f = q.get("filter");
   if (f === null || f === "") return undefined;
-  try { return new RegExp(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  let re: Re2;
+  try { re = compileRe2(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  return { test: (name) => re.find(name) };
 }
