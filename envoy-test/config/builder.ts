@@ -81,7 +81,7 @@ export interface HttpListener {
    *  or MODIFY_ONLY (only when the listener is modified or removed). */
   drainType?: "DEFAULT" | "MODIFY_ONLY";
   /** HCM drain_timeout: after "Connection: close"/GOAWAY, how long before the connection is closed
-   *  (Envoy's default 5 s; upgraded websockets are not affected: ENVOY-NOTES "Draining"). */
+   *  (Envoy's default 5 s; upgraded websockets are not affected: docs/envoy-fidelity.md, draining). */
   drainTimeout?: string;
   /** Listener traffic_direction: `POST /drain_listeners?inboundonly` stops every listener except
    *  the OUTBOUND ones (listener_manager_impl.cc stopListeners, StopListenersType::InboundOnly). */

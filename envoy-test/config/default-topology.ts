@@ -1,4 +1,4 @@
-// The default topology of DESIGN.md, built with the config builder: what `npm run config`
+// The default topology (docs/design.md, "Contracts"), built with the config builder: what `npm run config`
 // writes to build/envoy.yaml and what `npm start`, the e2e tests and the container harness run.
 //
 //   public listener 127.0.0.1:8080
@@ -12,7 +12,7 @@
 //   admin 127.0.0.1:9901; clusters messages/presence/apps (two endpoints each) and admin
 //
 // The filters' configuration objects are parameters; the defaults follow the filters' own
-// config.ts/README.md (keys named there) and DESIGN.md's drain settings.
+// config.ts/README.md (keys named there) and the drain settings in filters/drain-signal/README.md.
 import { EnvoyConfig, type Address, type Json, type Route, type StatsTag } from "./builder.ts";
 import { WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
 
@@ -27,7 +27,7 @@ export const CLUSTER_HEADER = WS_ROUTER_CLUSTER_HEADER;
 export const INTERNAL_HEADERS = [CLUSTER_HEADER, "x-wss-service"];
 
 /** Turns wasmcustom.wss.<service>.<stat> into wss.<stat>{service=...}; the stat names are the
- *  per-service ones the filters define (DESIGN.md "Stats", filters/conn-accounting/README.md). */
+ *  per-service ones the filters define (filters/conn-accounting/README.md). */
 export const SERVICE_STATS = ["cx_active", "cx_total", "cx_rejected", "rx_frames", "tx_frames", "rx_bytes", "tx_bytes"];
 export const SERVICE_TAG: StatsTag = {
   tagName: "service",

@@ -132,7 +132,7 @@ export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: Co
 
 /** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
  *  filters/ws-router/README.md). A route of the same connection manager that reads another header
- *  would find no cluster on every request (503, ENVOY-NOTES "Choosing the cluster"). */
+ *  would find no cluster on every request (503, Envoy's cluster_not_found_response_code). */
 function routeHeaderChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
   for (const hcm of visits.filter((v) => v.type === "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")) {
     const inside = (v: Visit) => v.path.startsWith(`${hcm.path}.`);

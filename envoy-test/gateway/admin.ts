@@ -1,4 +1,4 @@
-// The Envoy admin endpoints the project relies on (DESIGN.md "Gateway admin"), with Envoy's
+// The Envoy admin endpoints the project relies on (docs/gateway.md, "Admin"), with Envoy's
 // formats and rules: source/server/admin/admin.cc (exact path match, mutating handlers require POST:
 // "Method GET not allowed, POST required." 405; unknown path 404 "invalid path."),
 // server_info_handler.cc (/ready: state name, 200 only when LIVE), listeners_handler.cc

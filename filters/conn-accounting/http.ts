@@ -17,7 +17,7 @@ import { retryAfterSeconds } from "./jitter";
 import { sharedStore } from "./shared-store";
 import { Service, ServiceTable } from "./service";
 
-/** The header ws-router sets (DESIGN.md, "Data flow"). */
+/** The header ws-router sets (docs/design.md, "Data flow"). */
 const SERVICE_HEADER = "x-wss-service";
 const REJECT_DETAILS = "wss_cx_limit";
 const REJECT_BODY = "connection limit reached; retry after the time in Retry-After\n";

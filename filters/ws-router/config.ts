@@ -92,7 +92,7 @@ function headerNameProblem(name: string): string {
   return "";
 }
 
-/** "" when `name` can be a stat name segment (wss.<service>.cx_active, DESIGN.md "Stats"). */
+/** "" when `name` can be a stat name segment (wss.<service>.cx_active, README, Stats). */
 function serviceNameProblem(name: string): string {
   if (name.length == 0 || name.length > 64) return "must be 1-64 characters";
   for (let i = 0; i < name.length; i++) {

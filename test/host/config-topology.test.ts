@@ -1,4 +1,4 @@
-// The default topology (DESIGN.md) built with the config builder validates against Envoy's v3
+// The default topology (docs/design.md) built with the config builder validates against Envoy's v3
 // protos, and has the shape the filters and the gateway rely on.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";

@@ -1,4 +1,4 @@
-// The happy path's hostcall budget (issue 6: <= 6 per request), counted on the compiled module.
+// The happy path's hostcall budget (<= 6 per request, the bench target), counted on the compiled module.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Host, ManualClock, FilterHeadersStatus, type Plugin } from "../../envoy-test/host/index.ts";
