@@ -4,6 +4,7 @@
 import { dig, field, get, type Obj } from "./fields.ts";
 import { clusterRefs, WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
 import type { ConfigError, Visit } from "./schema.ts";
+import { startupRuleChecks } from "./startup-rules.ts";
 import type { ValidateOptions } from "./validate.ts";
 import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
 import { ENVOY_MAX_PROGRAM_SIZE, compileRe2 } from "./re2.ts";
@@ -23,6 +24,10 @@ export const WATCH = [
 
 export async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
   const of = (t: string) => visits.filter((v) => v.type === t);
+  // Envoy stops at the first schema error; a plugin whose own fields are already wrong is not run,
+  // so a typo (e.g. an unknown key in place of root_id) gives one error, not a second one from the module.
+  const schemaErrorPaths = errors.map((e) => e.path);
+  startupRuleChecks(visits, errors, warnings);
   const clusterNames = new Map<string, string>();
   for (const c of of("envoy.config.cluster.v3.Cluster")) {
     const name = field(c.value, "name");
@@ -95,7 +100,8 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
         }
         if (rootId === "drain_signal") adminPollCheck(config, json, `${cfg.path}.configuration.value`, warnings);
       }
-      await checkWasmPlugin(cfg.value, cfg.path, kind, wasmOpts, errors, warnings);
+      const broken = schemaErrorPaths.some((p) => p === cfg.path || p.startsWith(`${cfg.path}.`));
+      await checkWasmPlugin(cfg.value, cfg.path, kind, broken ? { ...wasmOpts, runModules: false } : wasmOpts, errors, warnings);
     }
   }
 }

@@ -41,7 +41,14 @@ export function parseYaml(text: string, source = "config"): { value: unknown; er
   const docs = YAML.parseAllDocuments(text, { schema: "core", customTags: (tags) => [YAML_CPP_BOOL, ...tags], uniqueKeys: true });
   const doc = Array.isArray(docs) ? docs[0] : docs;
   if (!doc) return { value: {}, errors: [] };
-  const errors = doc.errors.map((e) => ({ path: `${source}:${e.linePos?.[0]?.line ?? "?"}`, message: `YAML: ${e.message.split("\n")[0]}` }));
+  // The yaml package's message is one line naming the position, then a code frame of the lines
+  // around it with a caret under the column: both are kept, and the path carries line:column.
+  const errors = doc.errors.map((e) => {
+    const at = e.linePos?.[0];
+    const [first, ...frame] = e.message.split("\n");
+    const context = frame.join("\n").replace(/^\n+|\s+$/g, "");
+    return { path: at ? `${source}:${at.line}:${at.col}` : source, message: `YAML: ${first}${context ? `\n${context}` : ""}` };
+  });
   if (Array.isArray(docs) && docs.length > 1) errors.push({ path: source, message: "YAML: more than one document; Envoy reads one" });
   return { value: errors.length ? {} : doc.toJS({ maxAliasCount: 1000 }), errors };
 }

@@ -57,7 +57,7 @@ export class ActiveStream implements ChainSink {
     this.closeAfter = connTokens.includes("close") || head.version === "1.0";
     this.idleTimeoutMs = owner.hcm.streamIdleTimeoutMs;
     this.router = new Router(this.routerCallbacks());
-    this.chain = new FilterChain(plugins, owner.downstream.worker, streamProperties(owner.hcm, owner.downstream.properties, h), this);
+    this.chain = new FilterChain(plugins, owner.downstream.worker, streamProperties(owner.hcm, owner.downstream.properties, h), this, owner.downstream.bufferLimit);
   }
 
   /** HCM request header handling (conn_manager_utility.cc mutateRequestHeaders) then the decoder chain. */

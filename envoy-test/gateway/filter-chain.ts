@@ -55,12 +55,14 @@ export class FilterChain {
   stopped = false;     // a local reply or reset ended filter processing
   private completed = false;
 
-  constructor(plugins: Plugin[], worker: number, properties: Record<string, PropertyValue>, private readonly sink: ChainSink) {
+  /** bufferLimit: the stream's buffer limit, the connection's per_connection_buffer_limit_bytes (Envoy's FilterManager takes the connection's) */
+  constructor(plugins: Plugin[], worker: number, properties: Record<string, PropertyValue>, private readonly sink: ChainSink, bufferLimit?: number) {
     for (const p of plugins) {
       const slot: Slot = { stream: null as unknown as HttpStream, reqData: null, reqEos: false, resData: null, resEos: false };
       const index = this.slots.length;
       slot.stream = p.createHttpStream({
         worker: worker % Math.max(1, p.workers.length || 1), properties,
+        ...(bufferLimit !== undefined ? { bufferLimit } : {}),
         events: {
           onContinue: (type) => this.onEvent(index, { kind: "continue", type }),
           onClose: () => this.onEvent(index, { kind: "close" }),

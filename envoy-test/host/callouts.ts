@@ -7,6 +7,7 @@ import { WasmResult } from "./abi.ts";
 import { EMPTY, text, toBytes } from "./codec.ts";
 import type { RootContext } from "./context.ts";
 import type { HeaderList } from "./types.ts";
+import type { ProcessState } from "./process.ts";
 import type { WasmVm } from "./vm.ts";
 import type { TimerHandle } from "./clock.ts";
 
@@ -111,14 +112,14 @@ export class PendingCallout {
   /** No more answers from the test; the module may still refer to the token (Envoy erases it after the callback). */
   settle(): void {
     this.done = true;
-    if (this.timer) this.vm.host.clock.cancel(this.timer);
+    if (this.timer) this.vm.process.clock.cancel(this.timer);
     this.timer = null;
-    this.vm.host.pending.delete(this);
+    pendingOf(this.vm.process).delete(this);
   }
 
   finish(): void {
     this.settle();
-    this.vm.callouts.delete(this.token);
+    calloutsOf(this.vm).delete(this.token);
   }
 
   private assertOpen(what: string): void {
@@ -130,14 +131,34 @@ export class PendingCallout {
   }
 }
 
+// The callouts a test may still answer, per process (Host.pendingCallouts()).
+const PENDING = new WeakMap<ProcessState, Set<PendingCallout>>();
+
+export function pendingOf(process: ProcessState): Set<PendingCallout> {
+  let s = PENDING.get(process);
+  if (!s) { s = new Set(); PENDING.set(process, s); }
+  return s;
+}
+
+// Each VM's outstanding callouts by token, kept here rather than on the VM: the VM needs nothing
+// of them, and the map stays typed without the VM importing this module.
+const OUTSTANDING = new WeakMap<WasmVm, Map<number, PendingCallout>>();
+
+/** The callouts of a VM still known by token (answered ones the module may still refer to included). */
+export function calloutsOf(vm: WasmVm): Map<number, PendingCallout> {
+  let m = OUTSTANDING.get(vm);
+  if (!m) { m = new Map(); OUTSTANDING.set(vm, m); }
+  return m;
+}
+
 function clusterKnown(vm: WasmVm, cluster: string): boolean {
-  const clusters = vm.host.clusters;
+  const clusters = vm.process.clusters;
   return !clusters || clusters.has(cluster);
 }
 
 function register(vm: WasmVm, p: PendingCallout): void {
-  vm.callouts.set(p.token, p as never);
-  vm.host.pending.add(p);
+  calloutsOf(vm).set(p.token, p);
+  pendingOf(vm.process).add(p);
 }
 
 export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, headersIn: HeaderList, body: Uint8Array,
@@ -156,13 +177,13 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
   register(vm, p);
   if (timeoutMs > 0) {
     // Envoy's async client times out through the router: a 504 local reply reaches onSuccess.
-    p.timer = vm.host.clock.schedule(timeoutMs, () => {
+    p.timer = vm.process.clock.schedule(timeoutMs, () => {
       p.timer = null;
       if (p.done) return;
       p.respond({ headers: [[":status", "504"], ["content-length", "24"], ["content-type", "text/plain"]], body: "upstream request timeout" });
     });
   }
-  const transport = vm.host.callouts;
+  const transport = vm.process.callouts;
   if (transport) {
     transport.httpCall(cluster, headers, body, p.trailers, timeoutMs).then(
       (r) => { if (!p.done) p.respond({ headers: r.headers, body: r.body, trailers: r.trailers }); },
@@ -190,12 +211,12 @@ export function startGrpcCall(vm: WasmVm, root: RootContext, service: Uint8Array
   const p = new PendingCallout(vm, root, "grpc", token, cluster, metadata, request, [], timeoutMs, serviceName, method);
   register(vm, p);
   if (timeoutMs > 0) {
-    p.timer = vm.host.clock.schedule(timeoutMs, () => {
+    p.timer = vm.process.clock.schedule(timeoutMs, () => {
       p.timer = null;
       if (!p.done) p.respond({ status: GRPC_DEADLINE_EXCEEDED, message: "" });
     });
   }
-  const transport = vm.host.callouts;
+  const transport = vm.process.callouts;
   if (transport?.grpcCall) {
     transport.grpcCall(cluster, serviceName, method, metadata, request, timeoutMs).then(
       (r) => { if (!p.done) p.respond({ status: r.status, body: r.message }); },
@@ -216,7 +237,7 @@ export function startGrpcStream(vm: WasmVm, root: RootContext, service: Uint8Arr
 }
 
 function grpcEntry(vm: WasmVm, token: number): PendingCallout | undefined {
-  return vm.callouts.get(token) as unknown as PendingCallout | undefined;
+  return calloutsOf(vm).get(token);
 }
 
 export function grpcSend(vm: WasmVm, token: number, message: Uint8Array, endStream: boolean): number {
@@ -249,7 +270,7 @@ export function grpcCancel(vm: WasmVm, token: number): number {
 
 /** Runs a delivery now, or after the VM call in progress (Envoy defers re-entrant callbacks). */
 function deliver(vm: WasmVm, f: () => void): void {
-  if (vm.host.callDepth > 0) vm.host.post(f);
+  if (vm.process.callDepth > 0) vm.process.post(f);
   else f();
 }
 
@@ -311,8 +332,5 @@ function deliverGrpcClose(vm: WasmVm, root: RootContext, token: number, status: 
 
 /** Envoy's Context destructor cancels outstanding requests of a deleted root context. */
 export function cancelCallouts(vm: WasmVm, root: RootContext): void {
-  for (const c of [...vm.callouts.values()]) {
-    const p = c as unknown as PendingCallout;
-    if (p.root === root) p.finish();
-  }
+  for (const p of [...calloutsOf(vm).values()]) if (p.root === root) p.finish();
 }

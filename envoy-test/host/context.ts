@@ -3,20 +3,13 @@
 // or effective context through the methods below; stream classes (http-stream.ts, tcp-connection.ts) override them.
 import { BufferType, MapType, StreamType, WasmResult } from "./abi.ts";
 import { EMPTY } from "./codec.ts";
-import type { Host } from "./host.ts";
+import { lowerKey } from "./header-map.ts";
 import { defaultNode, encodeAny, encodeProperty } from "./properties.ts";
-import type { HeaderList, LocalResponse, PropertyValue } from "./types.ts";
+import type { HeaderList, LocalResponse, PluginInfo } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 import type { TimerHandle } from "./clock.ts";
 
-export interface PluginInfo {
-  name: string;
-  rootId: string;
-  vmId: string;
-  configuration: Uint8Array;
-  failOpen: boolean;
-  properties: Record<string, PropertyValue>;
-}
+export type { PluginInfo };
 
 export abstract class ContextBase {
   abstract readonly kind: "root" | "http" | "tcp";
@@ -28,7 +21,6 @@ export abstract class ContextBase {
 
   constructor(readonly vm: WasmVm, readonly contextId: number, public root: RootContext, readonly plugin: PluginInfo) {}
 
-  get host(): Host { return this.vm.host; }
   get isFailed(): boolean { return this.vm.failed; }
 
   /** Header map for reads (getConstMap in Envoy's context.cc); null = not available now. */
@@ -74,7 +66,8 @@ export abstract class ContextBase {
       case "plugin_vm_id": return encodeProperty(this.plugin.vmId);
     }
     if (key in this.plugin.properties) return encodeAny(this.plugin.properties[key]);
-    if (key in this.host.properties) return encodeAny(this.host.properties[key]);
+    const host = this.vm.process.properties;
+    if (key in host) return encodeAny(host[key]);
     // Current Envoy serves the node (and cluster_name, route_name, listener_direction, ...) under
     // xds.* (filters/common/expr/context.h); the old top-level names are no longer resolved.
     if (key === "xds.node") return defaultNode();
@@ -94,6 +87,19 @@ export abstract class ContextBase {
   /** Filter state access for set_envoy_filter_state (null: no stream info). */
   envoyFilterState(): Map<string, Uint8Array> | null { return null; }
   clearRouteCache(): void {}
+}
+
+/**
+ * Context::sendLocalResponse's reading of the module's arguments: header keys lower-cased
+ * (Http::LowerCaseString), details with whitespace replaced by '_' (StringUtil::replaceAllEmptySpace),
+ * a gRPC status outside 0..16 (SDKs pass -1) meaning none.
+ */
+export function localResponse(status: number, details: string, body: Uint8Array, headers: HeaderList, grpc: number): LocalResponse {
+  return {
+    status, details: details.replace(/\s/g, "_"), body,
+    headers: headers.map(([k, v]) => [lowerKey(k), v] as [string, string]),
+    grpcStatus: grpc >= 0 && grpc <= 16 ? grpc : -1,
+  };
 }
 
 export interface CallResponse { headers: HeaderList; body: Uint8Array; trailers: HeaderList }

@@ -6,8 +6,26 @@
 // the calling HTTP stream.
 import { WasmResult } from "./abi.ts";
 import { text } from "./codec.ts";
-import type { ContextBase } from "./context.ts";
-import type { ForeignFunction } from "./types.ts";
+import type { PluginInfo } from "./types.ts";
+
+/** What a foreign function may do to the calling stream (an HTTP or TCP context). */
+export interface ForeignCallStream {
+  envoyFilterState(): Map<string, Uint8Array> | null;
+  clearRouteCache(): void;
+}
+
+/** A foreign function as Envoy registers it (source/extensions/common/wasm/foreign.cc). */
+export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
+  { result: number; data?: Uint8Array };
+
+export interface ForeignCallContext {
+  /** the stream (HTTP or TCP context) the calling context is, or null for a root context */
+  stream: ForeignCallStream | null;
+  contextId: number;
+  worker: number;
+  /** the calling plugin (null when a test calls the function directly) */
+  plugin: PluginInfo | null;
+}
 
 /**
  * Filter-state keys with an ObjectFactory in Envoy (StreamInfo::FilterState::ObjectFactory
@@ -70,13 +88,13 @@ export function defaultForeignFunctions(factories: Set<string>): Map<string, For
     const a = parseFilterStateArgs(args);
     if (!a) return { result: WasmResult.BadArgument };
     if (!factories.has(a.path)) return { result: WasmResult.NotFound };
-    const fs = (call.stream as ContextBase | null)?.envoyFilterState();
+    const fs = call.stream?.envoyFilterState();
     if (!fs) return { result: WasmResult.NotFound };
     fs.set(a.path, a.value);
     return { result: WasmResult.Ok };
   });
   m.set("clear_route_cache", (_args, call) => {
-    (call.stream as ContextBase | null)?.clearRouteCache();
+    call.stream?.clearRouteCache();
     return { result: WasmResult.Ok };
   });
   return m;

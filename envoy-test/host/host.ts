@@ -1,22 +1,24 @@
-// Host: one "Envoy process". Owns the clock, the stats store, shared data and queues (process-wide
-// per vm_id), foreign functions, pending callouts and logs, and loads plugins onto worker VMs.
+// Host: one "Envoy process". Holds the process-wide state (process.ts: clock, stats, shared data,
+// queues, logs, posted work), the settings hostcalls read (log level, properties, clusters, the
+// callout transport, foreign functions) and the pending callouts, and loads plugins onto worker VMs.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LogLevel, WasmResult } from "./abi.ts";
 import type { PendingCallout } from "./callouts.ts";
-import { cancelCallouts } from "./callouts.ts";
+import { cancelCallouts, pendingOf } from "./callouts.ts";
 import { type Clock, ManualClock } from "./clock.ts";
 import { toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
-import { DEFAULT_FILTER_STATE_FACTORIES, defaultForeignFunctions } from "./foreign.ts";
+import type { ForeignFunction } from "./foreign.ts";
 import { buildEnv } from "./hostcalls.ts";
+import { DEFAULT_MAX_MEMORY_BYTES, PAGE_BYTES, capModuleMemory } from "./memory-limit.ts";
 import { checkModule, type ModuleImport } from "./module-check.ts";
-import { Plugin, PluginLoadError, WorkerVm, configureRoot, startRoot } from "./plugin.ts";
-import { SharedQueues } from "./queues.ts";
-import { Stats } from "./stats.ts";
+import { Plugin, PluginLoadError, deleteRoot, runCanary, startOnWorkers } from "./plugin.ts";
+import { ProcessState, type SharedEntry } from "./process.ts";
+import type { SharedQueues } from "./queues.ts";
+import type { Stats } from "./stats.ts";
 import { stopTicks } from "./ticks.ts";
-import type { CalloutTransport, ForeignFunction, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
-import { LOG_LEVEL_NAMES } from "./types.ts";
+import type { CalloutTransport, LogEntry, LogLevelName, PluginOptions, PropertyValue } from "./types.ts";
 import { WasmVm } from "./vm.ts";
 import { buildWasi } from "./wasi.ts";
 import { wrapImports } from "./restrict.ts";
@@ -39,6 +41,11 @@ export interface HostOptions {
   /** tests: a trap outside loadPlugin also throws a PluginTrapError from the call that trapped
    *  (fail message, backtrace, last log lines), after Envoy's fail policy has been applied */
   throwOnTrap?: boolean;
+  /**
+   * Most linear memory one VM may have (default 1 GiB, cpp-host's
+   * PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES); memory.grow past it returns -1. Whole 64 KiB pages.
+   */
+  maxMemoryBytes?: number;
 }
 
 export type { PendingCallout };
@@ -46,51 +53,26 @@ export type { PendingCallout };
 interface VmGroup { vms: WasmVm[]; module: WebAssembly.Module; abi: AbiVersion }
 
 export class Host {
-  readonly stats = new Stats();
-  readonly clock: Clock;
-  readonly filterStateFactories = new Set<string>(DEFAULT_FILTER_STATE_FACTORIES);
-  readonly foreignFunctions: Map<string, ForeignFunction>;
-  callouts: CalloutTransport | null;
-  logLevel: LogLevel;
-  readonly properties: Record<string, PropertyValue>;
-  clusters: Set<string> | null;
+  /** shared data, queues, logs, posted work, clock and stats: the process-wide state (process.ts) */
+  readonly process: ProcessState;
   readonly plugins: Plugin[] = [];
-  readonly queues: SharedQueues;
-  readonly pending = new Set<PendingCallout>();
-  /** depth of wasm calls in progress across all VMs */
-  callDepth = 0;
-  readonly throwOnTrap: boolean;
-  /** loadPlugin calls in progress (their traps are the PluginLoadError's reason, not thrown) */
-  loading = 0;
   /** hostcalls made by name, when constructed with countHostcalls */
   readonly hostcalls: Map<string, number> | null;
+  /** the per-VM linear-memory cap, in 64 KiB pages */
+  readonly maxMemoryPages: number;
 
-  private readonly onLog?: (e: LogEntry) => void;
-  private readonly recordLogs: boolean;
-  private readonly maxLogEntries: number;
-  private readonly logEntries: LogEntry[] = [];
-  private readonly shared = new Map<string, Map<string, { value: Uint8Array; cas: number }>>();
-  private nextCas = 1;
-  private readonly posted: (() => void)[] = [];
-  private draining = false;
   private readonly groups = new Map<string, VmGroup>();
   private readonly modules = new Map<string, WebAssembly.Module>();
 
   constructor(opts: HostOptions = {}) {
-    this.clock = opts.clock ?? new ManualClock();
-    this.callouts = opts.callouts ?? null;
-    this.logLevel = opts.logLevel ?? LogLevel.Info;
-    this.properties = opts.properties ?? {};
-    this.clusters = opts.clusters ? new Set(opts.clusters) : null;
-    this.onLog = opts.onLog;
-    this.throwOnTrap = opts.throwOnTrap ?? false;
-    this.recordLogs = opts.recordLogs ?? true;
-    this.maxLogEntries = opts.maxLogEntries ?? 100_000;
-    this.queues = new SharedQueues(this);
-    this.foreignFunctions = defaultForeignFunctions(this.filterStateFactories);
+    this.process = new ProcessState(opts);
     this.hostcalls = opts.countHostcalls ? new Map() : null;
+    const maxMemory = opts.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+    if (!Number.isInteger(maxMemory) || maxMemory < PAGE_BYTES || maxMemory % PAGE_BYTES !== 0 || maxMemory > 4 * 1024 ** 3) {
+      throw new Error(`Host: maxMemoryBytes must be a whole number of 64 KiB pages between 64 KiB and 4 GiB, got ${maxMemory}`);
+    }
+    this.maxMemoryPages = maxMemory / PAGE_BYTES;
   }
-
 
   /**
    * Loads a plugin onto `workers` VMs (default 2). Plugins with the same vm_id, code and VM
@@ -98,8 +80,8 @@ export class Host {
    * with a PluginLoadError carrying Envoy's message.
    */
   async loadPlugin(opts: PluginOptions): Promise<Plugin> {
-    this.loading++;
-    try { return await this.load(opts); } finally { this.loading--; }
+    this.process.loading++;
+    try { return await this.load(opts); } finally { this.process.loading--; }
   }
 
   private async load(opts: PluginOptions): Promise<Plugin> {
@@ -118,12 +100,12 @@ export class Host {
     const vmConfig = toBytes(opts.vmConfiguration);
     const info: PluginInfo = {
       name: opts.name ?? "", rootId: opts.rootId, vmId, configuration: toBytes(opts.configuration),
-      failOpen: opts.failOpen ?? false, properties: {},
+      failOpen: opts.failOpen ?? false, allowOnHeadersStopIteration: opts.allowOnHeadersStopIteration ?? false, properties: {},
     };
     const hash = createHash("sha256").update(bytes).digest("hex");
     let module = this.modules.get(hash);
     if (!module) {
-      try { module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>); }
+      try { module = new WebAssembly.Module(capModuleMemory(bytes, this.maxMemoryPages) as Uint8Array<ArrayBuffer>); }
       catch (e) { throw new PluginLoadError(`${where}: Failed to load Wasm bytecode: ${(e as Error).message}`); }
       this.modules.set(hash, module);
     }
@@ -134,47 +116,34 @@ export class Host {
       throw new PluginLoadError(`${where}: vm_id "${vmId}" already runs on ${group.vms.length} workers, not ${workers}`);
     }
 
-    // Canary: a fresh VM runs start + configure for this plugin and is thrown away.
     const memTables = check.info.imports.filter((i) => i.kind === "memory" || i.kind === "table");
-    const canary = this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables);
-    const canaryRoot = this.newRoot(canary, info);
-    if (!startRoot(canary, canaryRoot)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to start base Wasm${this.why(canary)}`); }
-    if (!configureRoot(canary, canaryRoot, info.configuration)) { this.discardVm(canary); throw new PluginLoadError(`${where}: Failed to configure base Wasm plugin${this.why(canary)}`); }
-    this.discardVm(canary);
-
+    runCanary(this.newVm(module, abi, vmId, -1, vmConfig, env, where, memTables), info, where, (vm) => this.discardVm(vm));
     if (!group) {
       const vms: WasmVm[] = [];
       for (let i = 0; i < workers; i++) vms.push(this.newVm(module, abi, vmId, i, vmConfig, env, where, memTables));
       group = { vms, module, abi };
       this.groups.set(key, group);
     }
-    const views: WorkerVm[] = [];
-    for (const vm of group.vms) {
-      const root = this.newRoot(vm, info);
-      if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${this.why(vm)}`);
-      if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${this.why(vm)}`);
-      views.push(new WorkerVm(vm.worker, vm, root));
-    }
-    const plugin = new Plugin(this, info, views, opts.kind);
+    const plugin = new Plugin(info, startOnWorkers(group.vms, info, where), opts.kind);
     this.plugins.push(plugin);
     return plugin;
   }
 
-  private why(vm: WasmVm): string {
-    return vm.failed ? ` (${vm.failMessage})` : "";
-  }
-
   private newVm(module: WebAssembly.Module, abi: AbiVersion, vmId: string, worker: number, vmConfig: Uint8Array,
     env: Record<string, string>, where: string, memoryAndTableImports: ModuleImport[]): WasmVm {
-    const vm = new WasmVm(this, vmId, abi, worker, vmConfig, env);
+    const vm = new WasmVm(this.process, vmId, abi, worker, vmConfig, env);
     const imports: WebAssembly.Imports = { env: wrapImports(vm, "env", buildEnv(vm), this.hostcalls) as WebAssembly.ModuleImports };
     const wasi = buildWasi(vm);
     for (const m of WASI_MODULES) imports[m] = wrapImports(vm, m, wasi, this.hostcalls) as WebAssembly.ModuleImports;
     // cpp-host V8::link creates imported memories and tables with the module's own limits.
     for (const imp of memoryAndTableImports) {
       const { min, max } = imp.limits!;
+      if (imp.kind === "memory" && min > this.maxMemoryPages) {
+        throw new PluginLoadError(`${where}: Failed to load Wasm bytecode: initial memory size (${min} pages) is larger than implementation limit (${this.maxMemoryPages} pages)`);
+      }
+      const memMax = max === undefined || max > this.maxMemoryPages ? this.maxMemoryPages : max;
       const value = imp.kind === "memory"
-        ? new WebAssembly.Memory(max === undefined ? { initial: min } : { initial: min, maximum: max })
+        ? new WebAssembly.Memory({ initial: min, maximum: memMax })
         : new WebAssembly.Table(max === undefined ? { initial: min, element: "anyfunc" } : { initial: min, maximum: max, element: "anyfunc" });
       imports[imp.module] = { ...imports[imp.module], [imp.name]: value };
     }
@@ -188,107 +157,57 @@ export class Host {
     return vm;
   }
 
-  private newRoot(vm: WasmVm, info: PluginInfo): RootContext {
-    const root = new RootContext(vm, vm.allocContextId(), info);
-    vm.contexts.set(root.contextId, root);
-    return root;
-  }
-
   private discardVm(vm: WasmVm): void {
     for (const c of vm.contexts.values()) if (c instanceof RootContext) { stopTicks(vm, c); cancelCallouts(vm, c); c.deleted = true; }
-    for (const p of [...this.pending]) if (p.vm === vm) this.pending.delete(p);
+    const pending = pendingOf(this.process);
+    for (const p of [...pending]) if (p.vm === vm) pending.delete(p);
     vm.failed = true;
     vm.failMessage = "canary VM discarded";
   }
 
-  /** proxy_on_delete of a root context, then its timers and callouts go (Envoy's Context dtor). */
-  deleteRoot(root: RootContext): void {
-    const vm = root.vm;
-    if (root.deleted) return;
-    const del = vm.fns.proxy_on_delete;
-    if (!vm.failed && del && root.created) vm.call(root, "proxy_on_delete", del, root.contextId);
-    root.deleted = true;
-    stopTicks(vm, root);
-    cancelCallouts(vm, root);
-    vm.contexts.delete(root.contextId);
-  }
+  /** proxy_on_delete of a root context, then its timers and callouts go (plugin.ts deleteRoot). */
+  deleteRoot(root: RootContext): void { deleteRoot(root); }
 
-  // --- logs ---
+  // --- the process-wide state, as the driver API has always offered it ---
 
-  emitLog(e: LogEntry): void {
-    if (this.recordLogs) {
-      // A long-running gateway keeps logging: drop the oldest tenth when full (amortised O(1)).
-      if (this.logEntries.length >= this.maxLogEntries) this.logEntries.splice(0, Math.max(1, Math.ceil(this.maxLogEntries / 10)));
-      this.logEntries.push(e);
-    }
-    this.onLog?.(e);
-  }
-
+  get stats(): Stats { return this.process.stats; }
+  get logLevel(): LogLevel { return this.process.logLevel; }
+  set logLevel(l: LogLevel) { this.process.logLevel = l; }
+  get properties(): Record<string, PropertyValue> { return this.process.properties; }
+  get clusters(): Set<string> | null { return this.process.clusters; }
+  set clusters(c: Set<string> | null) { this.process.clusters = c; }
+  get callouts(): CalloutTransport | null { return this.process.callouts; }
+  set callouts(t: CalloutTransport | null) { this.process.callouts = t; }
+  get foreignFunctions(): Map<string, ForeignFunction> { return this.process.foreignFunctions; }
+  get filterStateFactories(): Set<string> { return this.process.filterStateFactories; }
+  get clock(): Clock { return this.process.clock; }
+  get queues(): SharedQueues { return this.process.queues; }
+  get callDepth(): number { return this.process.callDepth; }
+  set callDepth(n: number) { this.process.callDepth = n; }
+  emitLog(e: LogEntry): void { this.process.emitLog(e); }
   /** Log lines, all or of one level, each with the plugin, worker and context that wrote it. */
-  logs(level?: LogLevelName): LogEntry[] {
-    if (level !== undefined && !LOG_LEVEL_NAMES.includes(level)) throw new Error(`Host.logs: unknown level "${level}" (one of ${LOG_LEVEL_NAMES.join(", ")})`);
-    return level === undefined ? [...this.logEntries] : this.logEntries.filter((e) => e.level === level);
-  }
-
-  clearLogs(): void { this.logEntries.length = 0; }
-
-  // --- shared data (proxy-wasm-cpp-host src/shared_data.cc) ---
-
+  logs(level?: LogLevelName): LogEntry[] { return this.process.logs(level); }
+  clearLogs(): void { this.process.clearLogs(); }
   /** The shared data of a vm_id (live map: tests may read and seed it). */
-  sharedData(vmId = ""): Map<string, { value: Uint8Array; cas: number }> {
-    let m = this.shared.get(vmId);
-    if (!m) { m = new Map(); this.shared.set(vmId, m); }
-    return m;
-  }
-
+  sharedData(vmId = ""): Map<string, SharedEntry> { return this.process.sharedData(vmId); }
   /** SharedData::set: cas 0 writes unconditionally; a stale cas is CasMismatch; each write gets a new cas. */
-  setSharedData(vmId: string, key: string, value: Uint8Array, cas = 0): WasmResult {
-    const m = this.sharedData(vmId);
-    const e = m.get(key);
-    if (e && cas !== 0 && cas !== e.cas) return WasmResult.CasMismatch;
-    m.set(key, { value, cas: this.takeCas() });
-    return WasmResult.Ok;
-  }
-
-  private takeCas(): number {
-    const c = this.nextCas;
-    this.nextCas = (this.nextCas + 1) >>> 0 || 1;
-    return c;
-  }
+  setSharedData(vmId: string, key: string, value: Uint8Array, cas = 0): WasmResult { return this.process.setSharedData(vmId, key, value, cas); }
+  /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */
+  post(f: () => void): void { this.process.post(f); }
+  drainPosted(): void { this.process.drainPosted(); }
+  /** Enqueue from outside the VMs (a test, an operator), as another VM would. */
+  enqueue(vmId: string, queueName: string, data: string | Uint8Array): WasmResult { return this.process.enqueue(vmId, queueName, data); }
 
   // --- callouts, clock, posted work ---
 
   /** HTTP and gRPC callouts waiting for an answer (respond() / fail()). */
   pendingCallouts(): PendingCallout[] {
-    return [...this.pending];
+    return [...pendingOf(this.process)];
   }
 
   /** ManualClock only: moves time, firing due ticks and callout timeouts. */
   advance(ms: number): void {
     if (!(this.clock instanceof ManualClock)) throw new Error("Host.advance: the host runs on a RealClock; time moves by itself");
     this.clock.advance(ms);
-  }
-
-  /** Work Envoy would post to a worker's dispatcher; runs once no wasm call is in progress. */
-  post(f: () => void): void {
-    this.posted.push(f);
-    if (this.callDepth === 0) this.drainPosted();
-  }
-
-  drainPosted(): void {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.posted.length) this.posted.shift()!();
-    } finally {
-      this.draining = false;
-    }
-  }
-
-  /** Enqueue from outside the VMs (a test, an operator), as another VM would. */
-  enqueue(vmId: string, queueName: string, data: string | Uint8Array): WasmResult {
-    const token = this.queues.resolve(vmId, queueName);
-    if (!token) return WasmResult.NotFound;
-    return this.queues.enqueue(token, toBytes(data));
   }
 }

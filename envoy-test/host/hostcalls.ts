@@ -1,67 +1,26 @@
 // The env.* host functions of ABI 0.2.1 (and 0.1.0 / 0.2.0 extras), with the argument checks and
-// results of proxy-wasm-cpp-host src/exports.cc and the semantics of Envoy's
-// source/extensions/common/wasm/context.cc. Every pointer from the module is bounds-checked
-// (InvalidMemoryAccess), every enum range-checked (BadArgument); nothing here throws on bad input.
-import { BufferType, LogLevel, MapType, MetricType, StreamType, WasmResult } from "./abi.ts";
-import { allocBytes, decodePairs, serializePairsScratch, utf8, utf8Length } from "./codec.ts";
+// results of proxy-wasm-cpp-host src/exports.cc. As exports.cc, this file marshals: it reads and
+// bounds-checks the module's arguments, calls the semantics (Envoy's context.cc) kept elsewhere
+// (header-map.ts, buffers.ts, metrics.ts, process.ts, callouts.ts, the contexts), and writes
+// results. Every pointer from the module is bounds-checked (InvalidMemoryAccess), every enum
+// range-checked (BadArgument); nothing here throws on bad input.
+import { BufferType, LogLevel, MapType, StreamType, WasmResult } from "./abi.ts";
+import { copyFrom } from "./buffers.ts";
+import { decodePairs, serializePairsScratch, utf8 } from "./codec.ts";
+import { addHeader, byteSize, firstValue, lowerKey as lower, removeHeader, replaceHeader, setPairs } from "./header-map.ts";
 import { splitPath } from "./properties.ts";
+import { localResponse } from "./context.ts";
 import type { WasmVm } from "./vm.ts";
 import { LOG_LEVEL_NAMES } from "./types.ts";
 import type { ContextBase } from "./context.ts";
 import { startGrpcCall, startGrpcStream, startHttpCall, grpcSend, grpcClose, grpcCancel } from "./callouts.ts";
+import { deleteRoot } from "./plugin.ts";
 import { tickPeriod } from "./ticks.ts";
 import type { HeaderList } from "./types.ts";
 
 const R = WasmResult;
 const MAX_MAP = MapType.HttpCallResponseTrailers;
 const MAX_BUFFER = BufferType.CallData;
-
-function lower(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return s.toLowerCase();
-  }
-  return s;
-}
-
-/** Envoy HeaderMapImpl::addCopy: pseudo-headers (":x") stay ahead of regular headers. */
-export function addHeader(map: HeaderList, key: string, value: string): void {
-  if (key.charCodeAt(0) === 58 /* : */) {
-    let i = 0;
-    while (i < map.length && map[i][0].charCodeAt(0) === 58) i++;
-    map.splice(i, 0, [key, value]);
-  } else {
-    map.push([key, value]);
-  }
-}
-
-export function removeHeader(map: HeaderList, key: string): void {
-  let w = 0;
-  for (let r = 0; r < map.length; r++) if (map[r][0] !== key) map[w++] = map[r];
-  map.length = w;
-}
-
-/** Envoy HeaderMapImpl::setCopy: the first entry takes the value, later duplicates go. */
-export function replaceHeader(map: HeaderList, key: string, value: string): void {
-  let found = false, w = 0;
-  for (let r = 0; r < map.length; r++) {
-    const e = map[r];
-    if (e[0] === key) {
-      if (found) continue;
-      found = true;
-      map[w++] = [key, value];
-    } else map[w++] = e;
-  }
-  map.length = w;
-  if (!found) addHeader(map, key, value);
-}
-
-/** HeaderMapImpl::byteSize: the sum of key and value lengths (what proxy_get_header_map_size returns). */
-function byteSize(map: HeaderList): number {
-  let n = 0;
-  for (let i = 0; i < map.length; i++) n += utf8Length(map[i][0]) + utf8Length(map[i][1]);
-  return n;
-}
 
 export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unknown> {
   const mem = () => vm.mem;
@@ -87,11 +46,11 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const m = str(ptr, size);
       if (m === null) return R.InvalidMemoryAccess;
       const c = ctx();
-      if (level >= vm.host.logLevel) vm.log(LOG_LEVEL_NAMES[level], m, c ? c.contextId : 0);
+      if (level >= vm.process.logLevel) vm.log(LOG_LEVEL_NAMES[level], m, c ? c.contextId : 0);
       return R.Ok;
     },
     proxy_get_log_level(ptr: number): number {
-      return mem().setU32(ptr, vm.host.logLevel) ? R.Ok : R.InvalidMemoryAccess;
+      return mem().setU32(ptr, vm.process.logLevel) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_get_status(codePtr: number, ptrPtr: number, sizePtr: number): number {
       const root = ctx().root;
@@ -106,25 +65,26 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_get_property(pp: number, ps: number, ptrPtr: number, sizePtr: number): number {
       const path = mem().view(pp, ps);
       if (!path) return R.InvalidMemoryAccess;
-      const value = ctx().property(splitPath(path));
+      const parts = splitPath(path);
+      // Context::getProperty: an empty path never leaves the loop's start, so the null CelValue
+      // it holds goes to serializeValue, which answers SerializationFailure.
+      if (parts.length === 0) return R.SerializationFailure;
+      const value = ctx().property(parts);
       if (value === null) return R.NotFound;
       return vm.copyOut(value, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_send_local_response(status: number, dp: number, ds: number, bp: number, bs: number, hp: number, hs: number, grpc: number): number {
       const details = str(dp, ds), body = mem().copy(bp, bs), hdrs = mem().view(hp, hs);
       if (details === null || !body || !hdrs) return R.InvalidMemoryAccess;
-      const headers = decodePairs(hdrs).map(([k, v]) => [lower(k), v] as [string, string]);
-      // Envoy: grpc_status outside 0..16 (SDKs pass -1) means "no grpc-status"; details have
-      // whitespace replaced by '_' (StringUtil::replaceAllEmptySpace).
-      const g = grpc | 0;
-      ctx().sendLocalResponse({ status: status >>> 0, details: details.replace(/\s/g, "_"), body, headers, grpcStatus: g >= 0 && g <= 16 ? g : -1 });
+      ctx().sendLocalResponse(localResponse(status >>> 0, details, body, decodePairs(hdrs), grpc | 0));
+      // cpp-host exports.cc send_local_response: stopNextIteration(true), so the callback's status becomes a stop.
       vm.stopNextIteration = true;
       return R.Ok;
     },
     proxy_get_shared_data(kp: number, ks: number, ptrPtr: number, sizePtr: number, casPtr: number): number {
       const k = str(kp, ks);
       if (k === null) return R.InvalidMemoryAccess;
-      const e = vm.host.sharedData(vm.vmId).get(k);
+      const e = vm.process.sharedData(vm.vmId).get(k);
       if (!e) return R.NotFound;
       if (!vm.copyOut(e.value, ptrPtr, sizePtr)) return R.InvalidMemoryAccess;
       return mem().setU32(casPtr, e.cas) ? R.Ok : R.InvalidMemoryAccess;
@@ -132,31 +92,36 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
     proxy_set_shared_data(kp: number, ks: number, vp: number, vs: number, cas: number): number {
       const k = str(kp, ks), v = mem().copy(vp, vs);
       if (k === null || !v) return R.InvalidMemoryAccess;
-      return vm.host.setSharedData(vm.vmId, k, v, cas >>> 0);
+      return vm.process.setSharedData(vm.vmId, k, v, cas >>> 0);
     },
     proxy_register_shared_queue(np: number, ns: number, tokenPtr: number): number {
       const n = str(np, ns);
       if (n === null) return R.InvalidMemoryAccess;
-      const c = ctx();
-      const token = vm.host.queues.register(vm.vmId, n, vm, c.root.contextId);
+      const contextId = ctx().root.contextId;
+      // ContextBase::onQueueReady on the registering root context, on its own worker VM.
+      const token = vm.process.queues.register(vm.vmId, n, (t) => {
+        const root = vm.contexts.get(contextId);
+        const f = vm.fns.proxy_on_queue_ready;
+        if (root && !vm.failed && f) vm.call(root, "proxy_on_queue_ready", f, contextId, t);
+      });
       return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_resolve_shared_queue(vp: number, vs: number, np: number, ns: number, tokenPtr: number): number {
       const vmId = str(vp, vs), n = str(np, ns);
       if (vmId === null || n === null) return R.InvalidMemoryAccess;
-      const token = vm.host.queues.resolve(vmId === "" ? vm.vmId : vmId, n);
+      const token = vm.process.queues.resolve(vmId === "" ? vm.vmId : vmId, n);
       if (token === 0 || vm.failed) return R.NotFound;
       return mem().setU32(tokenPtr, token) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_dequeue_shared_queue(token: number, ptrPtr: number, sizePtr: number): number {
-      const r = vm.host.queues.dequeue(token >>> 0);
+      const r = vm.process.queues.dequeue(token >>> 0);
       if (typeof r === "number") return r;
       return vm.copyOut(r, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_enqueue_shared_queue(token: number, dp: number, ds: number): number {
       const d = mem().copy(dp, ds);
       if (!d) return R.InvalidMemoryAccess;
-      return vm.host.queues.enqueue(token >>> 0, d);
+      return vm.process.queues.enqueue(token >>> 0, d);
     },
     proxy_get_header_map_value(type: number, kp: number, ks: number, ptrPtr: number, sizePtr: number): number {
       if (type >>> 0 > MAX_MAP) return R.BadArgument;
@@ -166,10 +131,8 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const map = c.constMap(type);
       // Envoy: maps missing in the access-log phase are NotFound, otherwise BadArgument.
       if (!map) return c.inLogPhase() ? R.NotFound : R.BadArgument;
-      const key = lower(k);
-      for (let i = 0; i < map.length; i++) {
-        if (map[i][0] === key) return vm.copyOutText(map[i][1], ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
-      }
+      const value = firstValue(map, lower(k));
+      if (value !== null) return vm.copyOutText(value, ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       if (vm.abi === "0_1_0") return vm.copyOut(new Uint8Array(0), ptrPtr, sizePtr) ? R.Ok : R.InvalidMemoryAccess;
       return R.NotFound;
     },
@@ -207,9 +170,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const c = ctx();
       const map = c.mutableMap(type);
       if (!map) return R.BadArgument;
-      const pairs = decodePairs(d);
-      map.length = 0;
-      for (const [k, v] of pairs) addHeader(map, lower(k), v);
+      setPairs(map, decodePairs(d));
       c.onHeadersModified(type);
       return R.Ok;
     },
@@ -242,22 +203,9 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (!b) return R.NotFound;
       const d = mem().view(dp, ds);
       if (!d) return R.InvalidMemoryAccess;
-      start >>>= 0; length >>>= 0;
-      // Envoy Buffer::copyFrom: start 0 drains the first `length` bytes and prepends the data
-      // (length 0: a pure prepend); start >= size appends; anything else is BadArgument.
-      // The result is one new array (the module's bytes are copied out of linear memory).
-      let next: Uint8Array;
-      if (start === 0) {
-        const rest = Math.min(length, b.length);
-        next = allocBytes(d.length + b.length - rest);
-        next.set(d, 0);
-        if (rest < b.length) next.set(rest === 0 ? b : b.subarray(rest), d.length);
-      } else if (start >= b.length) {
-        next = allocBytes(b.length + d.length);
-        next.set(b, 0);
-        next.set(d, b.length);
-      } else return R.BadArgument;
-      return c.setBuffer(type, next);
+      // The module's bytes are copied out of linear memory into the new buffer (buffers.ts).
+      const next = copyFrom(b, start >>> 0, length >>> 0, d);
+      return next ? c.setBuffer(type, next) : R.BadArgument;
     },
     proxy_http_call(up: number, us: number, hp: number, hs: number, bp: number, bs: number, tp: number, ts: number, timeout: number, tokenPtr: number): number {
       const cluster = str(up, us), body = mem().copy(bp, bs), h = mem().view(hp, hs), t = mem().view(tp, ts);
@@ -294,59 +242,25 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       return R.Ok;
     },
     proxy_get_current_time_nanoseconds(ptr: number): number {
-      return mem().setU64(ptr, vm.host.clock.realtimeNs()) ? R.Ok : R.InvalidMemoryAccess;
+      return mem().setU64(ptr, vm.process.clock.realtimeNs()) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_define_metric(type: number, np: number, ns: number, idPtr: number): number {
       const name = str(np, ns);
       if (name === null) return R.InvalidMemoryAccess;
-      if (type >>> 0 > MetricType.Histogram) return R.BadArgument;
-      const full = `wasmcustom.${name}`;
-      const id = (vm.nextMetric[type] += 4);
-      try {
-        if (type === MetricType.Counter) vm.counters.set(id, vm.host.stats.counter(full));
-        else if (type === MetricType.Gauge) vm.gauges.set(id, vm.host.stats.gauge(full));
-        else vm.histograms.set(id, vm.host.stats.histogram(full));
-      } catch (e) {
-        vm.log("error", `proxy_define_metric: ${(e as Error).message}`, ctx()?.contextId ?? 0);
-        return R.BadArgument;
-      }
+      const { result, id } = vm.metrics.define(type, name);
+      if (result !== R.Ok) return result;
       return mem().setU32(idPtr, id) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_increment_metric(id: number, offset: bigint): number {
-      id >>>= 0;
-      const type = id & 3;
-      if (type === MetricType.Counter) {
-        const c = vm.counters.get(id);
-        if (!c) return R.NotFound;
-        if (offset <= 0n) return R.BadArgument;
-        c.inc(Number(offset));
-        return R.Ok;
-      }
-      if (type === MetricType.Gauge) {
-        const g = vm.gauges.get(id);
-        if (!g) return R.NotFound;
-        g.add(Number(offset));
-        return R.Ok;
-      }
-      return R.BadArgument;
+      return vm.metrics.increment(id >>> 0, offset);
     },
     proxy_record_metric(id: number, value: bigint): number {
-      id >>>= 0;
-      const v = Number(BigInt.asUintN(64, value));
-      const type = id & 3;
-      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (c) { c.inc(v); return R.Ok; } }
-      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (g) { g.set(v); return R.Ok; } }
-      else if (type === MetricType.Histogram) { const h = vm.histograms.get(id); if (h) { h.record(v); return R.Ok; } }
-      return R.NotFound;
+      return vm.metrics.record(id >>> 0, value);
     },
     proxy_get_metric(id: number, resultPtr: number): number {
-      id >>>= 0;
-      const type = id & 3;
-      let value: number;
-      if (type === MetricType.Counter) { const c = vm.counters.get(id); if (!c) return R.NotFound; value = c.value; }
-      else if (type === MetricType.Gauge) { const g = vm.gauges.get(id); if (!g) return R.NotFound; value = g.value; }
-      else return R.BadArgument;
-      return mem().setU64(resultPtr, BigInt(Math.trunc(value))) ? R.Ok : R.InvalidMemoryAccess;
+      const { result, value } = vm.metrics.get(id >>> 0);
+      if (result !== R.Ok) return result;
+      return mem().setU64(resultPtr, value) ? R.Ok : R.InvalidMemoryAccess;
     },
     proxy_set_effective_context(id: number): number {
       id >>>= 0;
@@ -358,7 +272,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       const root = ctx().root;
       if (!root.pendingDone) return R.NotFound;
       root.pendingDone = false;
-      vm.afterCall(() => vm.host.deleteRoot(root));
+      vm.afterCall(() => deleteRoot(root));
       return R.Ok;
     },
     proxy_call_foreign_function(np: number, ns: number, ap: number, as: number, resPtr: number, resSizePtr: number): number {
@@ -366,7 +280,7 @@ export function buildEnv(vm: WasmVm): Record<string, (...args: never[]) => unkno
       if (name === null) return R.InvalidMemoryAccess;
       const args = mem().copy(ap, as);
       if (!args) return R.InvalidMemoryAccess;
-      const f = vm.host.foreignFunctions.get(name);
+      const f = vm.process.foreignFunctions.get(name);
       if (!f) return R.NotFound;
       const c = ctx();
       const out = f(args, { stream: c.kind === "root" ? null : c, contextId: c.contextId, worker: vm.worker, plugin: c.plugin });

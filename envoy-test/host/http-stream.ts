@@ -5,9 +5,30 @@ import { BufferType, FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus
 import { EMPTY, concatBytes } from "./codec.ts";
 import type { PluginInfo, RootContext } from "./context.ts";
 import { derivedHttpProperty, encodeAny } from "./properties.ts";
-import { StreamContext, lowerHeaders, type StreamMode } from "./stream-context.ts";
+import { lowerHeaders } from "./header-map.ts";
+import { StreamContext, type StreamMode } from "./stream-context.ts";
 import type { HeaderList, LocalResponse, PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
+
+/**
+ * What Envoy's filter manager holds for one direction while the filter stopped it at the headers
+ * (StopAllIterationAndBuffer, or StopAllIterationAndWatermark, which StopIteration becomes): the
+ * body chunks and trailers that arrived since, not yet given to the filter
+ * (source/common/http/filter_manager.cc handleDataIfStopAll, decodeTrailers `stoppedAll()`).
+ */
+export interface HeldData {
+  /** "buffer": StopAllIterationAndBuffer (over the limit: 413 / 500); "watermark": flow control only */
+  mode: "buffer" | "watermark";
+  body: Uint8Array;
+  /** the last chunk held had end_of_stream */
+  endOfStream: boolean;
+  trailers: HeaderList | null;
+  /** more than the buffer limit is held in watermark mode: Envoy stops reading from that side */
+  aboveHighWatermark: boolean;
+}
+
+/** Envoy's default per_connection_buffer_limit_bytes (listener and cluster): 1 MiB. */
+export const DEFAULT_BUFFER_LIMIT = 1024 * 1024;
 
 export class HttpStream extends StreamContext {
   readonly kind = "http" as const;
@@ -34,6 +55,15 @@ export class HttpStream extends StreamContext {
   readonly startTimeNs: bigint;
   private requestBodyBytes = 0;
   private responseBodyBytes = 0;
+  /** the filter stopped the request at its headers: what Envoy holds for it until it continues */
+  requestHeld: HeldData | null = null;
+  /** the same for the response */
+  responseHeld: HeldData | null = null;
+  /** Envoy's buffer limit for this stream (the connection's per_connection_buffer_limit_bytes) */
+  readonly bufferLimit: number;
+  // proxy_continue_stream calls per direction, to tell a continue made inside the stopping call
+  private requestContinues = 0;
+  private responseContinues = 0;
 
   // Which maps/buffers Envoy currently holds pointers to (request_headers_ etc. in context.cc).
   private reqHeadersLive = false;
@@ -50,9 +80,12 @@ export class HttpStream extends StreamContext {
   private owned = 0;
 
   constructor(vm: WasmVm, id: number, root: RootContext, plugin: PluginInfo, mode: StreamMode,
-    opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents }) {
+    opts: { properties?: Record<string, PropertyValue>; events?: StreamEvents; bufferLimit?: number }) {
     super(vm, id, root, plugin, mode, opts);
-    this.startTimeNs = vm.host.clock.realtimeNs();
+    this.startTimeNs = vm.process.clock.realtimeNs();
+    const limit = opts.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
+    if (!Number.isInteger(limit) || limit < 0) throw new Error(`createHttpStream: bufferLimit must be an integer >= 0 (0 = no limit), got ${limit}`);
+    this.bufferLimit = limit;
   }
 
   get requestHeaders(): HeaderList { return this.map(MapType.HttpRequestHeaders); }
@@ -92,26 +125,46 @@ export class HttpStream extends StreamContext {
     this.onCreate();
     this.reqHeadersLive = true;
     this.endOfStream = endOfStream;
+    const continues = this.requestContinues;
     const r = this.headersCall("proxy_on_request_headers", h.length, endOfStream);
     if (r === FilterHeadersStatus.Continue) this.reqHeadersLive = false;
+    // A local reply (or the fail-closed 503) ended the request: nothing is held for it.
+    else if (continues === this.requestContinues && !this.localResponse) this.requestHeld = holdFor(r);
     return r;
   }
 
+  /**
+   * A request body chunk. While the filter stopped the request at its headers the chunk is held
+   * (requestHeld) and the filter is not called, as Envoy's filter manager does; it gets the held
+   * body when it continues. Returns StopIterationAndBuffer / StopIterationAndWatermark then.
+   */
   callOnRequestBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
     this.requestBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created) { this.requestBody = chunk; return FilterDataStatus.Continue; }
+    if (this.tooLarge & 1) return FilterDataStatus.StopIterationNoBuffer;
+    if (this.requestHeld) return this.holdBody(this.requestHeld, chunk, endOfStream, true);
+    return this.requestBodyCall(chunk, endOfStream);
+  }
+
+  private requestBodyCall(chunk: Uint8Array, endOfStream: boolean): FilterDataStatus {
     this.requestBody = this.reqBuffering ? concatBytes(this.requestBody, chunk) : chunk;
     this.reqBodyLive = true;
     this.endOfStream = endOfStream;
     const r = this.dataCall("proxy_on_request_body", this.requestBody.length, endOfStream);
     this.reqBuffering = r === FilterDataStatus.StopIterationAndBuffer;
     if (r === FilterDataStatus.Continue) this.reqBodyLive = false;
+    else if (this.reqBuffering) this.checkBufferLimit(this.requestBody.length, true);
     return r;
   }
 
   callOnRequestTrailers(t: HeaderList): FilterTrailersStatus {
+    if (this.mode === "skip" || !this.created) { this.assign(MapType.HttpRequestTrailers, t, true); return FilterTrailersStatus.Continue; }
+    if (this.requestHeld) { this.requestHeld.trailers = t; return FilterTrailersStatus.StopIteration; }
+    return this.requestTrailersCall(t);
+  }
+
+  private requestTrailersCall(t: HeaderList): FilterTrailersStatus {
     this.assign(MapType.HttpRequestTrailers, t, true);
-    if (this.mode === "skip" || !this.created) return FilterTrailersStatus.Continue;
     this.reqTrailersLive = true;
     const r = this.trailersCall("proxy_on_request_trailers", t.length);
     if (r === FilterTrailersStatus.Continue) this.reqTrailersLive = false;
@@ -124,30 +177,102 @@ export class HttpStream extends StreamContext {
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterHeadersStatus.Continue;
     this.respHeadersLive = true;
     this.endOfStream = endOfStream;
+    const continues = this.responseContinues;
     const r = this.headersCall("proxy_on_response_headers", h.length, endOfStream);
-    if (r === FilterHeadersStatus.Continue) this.respHeadersLive = false;
+    if (r === FilterHeadersStatus.Continue) { this.respHeadersLive = false; this.responseHeadersSent = true; }
+    else if (continues === this.responseContinues && !this.localResponse) this.responseHeld = holdFor(r);
+    else this.responseHeadersSent = true;
     return r;
   }
 
+  /** A response body chunk; held (responseHeld) while the filter stopped the response at its headers. */
   callOnResponseBody(chunk: Uint8Array, endOfStream = false): FilterDataStatus {
     this.responseBodyBytes += chunk.length;
     if (this.mode === "skip" || !this.created || this.failureLocalReplySent) { this.responseBody = chunk; return FilterDataStatus.Continue; }
+    if (this.tooLarge & 2) return FilterDataStatus.StopIterationNoBuffer;
+    if (this.responseHeld) return this.holdBody(this.responseHeld, chunk, endOfStream, false);
+    return this.responseBodyCall(chunk, endOfStream);
+  }
+
+  private responseBodyCall(chunk: Uint8Array, endOfStream: boolean): FilterDataStatus {
     this.responseBody = this.respBuffering ? concatBytes(this.responseBody, chunk) : chunk;
     this.respBodyLive = true;
     this.endOfStream = endOfStream;
     const r = this.dataCall("proxy_on_response_body", this.responseBody.length, endOfStream);
     this.respBuffering = r === FilterDataStatus.StopIterationAndBuffer;
     if (r === FilterDataStatus.Continue) this.respBodyLive = false;
+    else if (this.respBuffering) this.checkBufferLimit(this.responseBody.length, false);
     return r;
   }
 
   callOnResponseTrailers(t: HeaderList): FilterTrailersStatus {
+    if (this.mode === "skip" || !this.created || this.failureLocalReplySent) { this.assign(MapType.HttpResponseTrailers, t, true); return FilterTrailersStatus.Continue; }
+    if (this.responseHeld) { this.responseHeld.trailers = t; return FilterTrailersStatus.StopIteration; }
+    return this.responseTrailersCall(t);
+  }
+
+  private responseTrailersCall(t: HeaderList): FilterTrailersStatus {
     this.assign(MapType.HttpResponseTrailers, t, true);
-    if (this.mode === "skip" || !this.created || this.failureLocalReplySent) return FilterTrailersStatus.Continue;
     this.respTrailersLive = true;
     const r = this.trailersCall("proxy_on_response_trailers", t.length);
     if (r === FilterTrailersStatus.Continue) this.respTrailersLive = false;
     return r;
+  }
+
+  // --- what Envoy's filter manager holds while the filter is stopped ---
+
+  /** the response headers went on downstream (a later 500 for the buffer limit becomes a reset) */
+  private responseHeadersSent = false;
+  /** bit 1: the request, bit 2: the response went over the buffer limit; later data is dropped */
+  private tooLarge = 0;
+
+  /** handleDataIfStopAll: the chunk joins the held body; the limit applies to the buffered data. */
+  private holdBody(held: HeldData, chunk: Uint8Array, endOfStream: boolean, request: boolean): FilterDataStatus {
+    held.body = held.body.length ? concatBytes(held.body, chunk) : chunk;
+    held.endOfStream = endOfStream;
+    if (held.mode === "watermark") {
+      if (this.bufferLimit > 0 && held.body.length > this.bufferLimit) held.aboveHighWatermark = true;
+      return FilterDataStatus.StopIterationAndWatermark;
+    }
+    this.checkBufferLimit(held.body.length, request);
+    return FilterDataStatus.StopIterationAndBuffer;
+  }
+
+  /**
+   * Buffered (not streaming) data over the limit: ActiveStreamDecoderFilter::requestDataTooLarge
+   * sends 413 "Payload Too Large" (details request_payload_too_large); the encoder side's
+   * responseDataTooLarge sends 500 "Internal Server Error" (response_payload_too_large), or resets
+   * the stream when the response headers have already gone downstream (FilterManager::sendLocalReply).
+   */
+  private checkBufferLimit(size: number, request: boolean): void {
+    if (this.bufferLimit === 0 || size <= this.bufferLimit || this.localResponse || this.closed) return;
+    const text = (t: string) => new TextEncoder().encode(t);
+    if (request) {
+      this.deliverLocalResponse({ status: 413, details: "request_payload_too_large", body: text("Payload Too Large"), headers: [], grpcStatus: -1 });
+    } else if (!this.responseHeadersSent) {
+      this.deliverLocalResponse({ status: 500, details: "response_payload_too_large", body: text("Internal Server Error"), headers: [], grpcStatus: -1 });
+    } else {
+      if (!this.responseCodeDetails) this.responseCodeDetails = "response_payload_too_large";
+      this.closed = true;
+      this.events.onClose?.(StreamType.HttpResponse);
+    }
+    this.requestHeld = this.responseHeld = null;
+    this.tooLarge |= request ? 1 : 2;
+  }
+
+  /**
+   * ActiveStreamFilterBase::commonContinue after the filter continues: the filter manager hands the
+   * held body to the filter (end_of_stream unless trailers are held), then the held trailers.
+   */
+  private resume(held: HeldData, request: boolean): void {
+    if (this.localResponse || this.closed || this.destroyed) return;
+    if (held.body.length || (held.endOfStream && !held.trailers)) {
+      const eos = held.endOfStream && !held.trailers;
+      if (request) this.requestBodyCall(held.body, eos); else this.responseBodyCall(held.body, eos);
+    }
+    if (held.trailers && !this.localResponse && !this.closed) {
+      if (request) this.requestTrailersCall(held.trailers); else this.responseTrailersCall(held.trailers);
+    }
   }
 
   /** End of stream, in Envoy's order: proxy_on_log (access log), proxy_on_done, proxy_on_delete. */
@@ -190,8 +315,10 @@ export class HttpStream extends StreamContext {
     if (this.checkFail()) return this.plugin.failOpen ? FilterHeadersStatus.Continue : failed;
     const r = (res as number) >>> 0;
     if (stop || r > FilterHeadersStatus.StopAllIterationAndWatermark) return FilterHeadersStatus.StopAllIterationAndWatermark;
-    // ABI 0.2.x: StopIteration on headers means StopAllIterationAndWatermark (cpp-host #143).
-    if (r === FilterHeadersStatus.StopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
+    // StopIteration on headers means StopAllIterationAndWatermark unless the plugin sets
+    // allow_on_headers_stop_iteration (cpp-host convertVmCallResultToFilterHeadersStatus; Envoy's
+    // Context constructor reads PluginConfig.allow_on_headers_stop_iteration).
+    if (r === FilterHeadersStatus.StopIteration && !this.plugin.allowOnHeadersStopIteration) return FilterHeadersStatus.StopAllIterationAndWatermark;
     return r;
   }
 
@@ -239,8 +366,11 @@ export class HttpStream extends StreamContext {
     }
   }
 
+  /**
+   * Context::getMap has no access-log check: in proxy_on_log a map is writable when Envoy still
+   * holds it (request_headers_ is dropped only when the headers continue), unlike getConstMap.
+   */
   override mutableMap(type: MapType): HeaderList | null {
-    if (this.accessLogPhase) return null;
     switch (type) {
       case MapType.HttpRequestHeaders:
         if (!this.reqHeadersLive) return null;
@@ -318,9 +448,17 @@ export class HttpStream extends StreamContext {
     if (type === StreamType.Upstream) return WasmResult.Unimplemented;
     if (type > StreamType.Upstream) return WasmResult.BadArgument;
     if (type === StreamType.Downstream) return WasmResult.Ok;
+    const request = type === StreamType.HttpRequest;
+    if (request) this.requestContinues++; else this.responseContinues++;
     this.vm.afterCall(() => {
       this.continued.push(type);
+      // The hold ends before anyone downstream sees the continue, so data the driver sends from
+      // onContinue reaches the filter; then the held data is replayed into it.
+      const held = request ? this.requestHeld : this.responseHeld;
+      if (request) this.requestHeld = null; else this.responseHeld = null;
+      if (!request && held) this.responseHeadersSent = true;
       this.events.onContinue?.(type);
+      if (held) this.resume(held, request);
     });
     // Envoy's continueStream drops its request map/buffer pointers for both directions.
     this.reqHeadersLive = false;
@@ -346,3 +484,9 @@ export class HttpStream extends StreamContext {
   protected override endLogPhase(): void { this.accessLogPhase = false; }
 }
 
+/** The hold a stop status at the headers puts on its direction (commonHandleAfterHeadersCallback). */
+function holdFor(status: FilterHeadersStatus): HeldData | null {
+  if (status === FilterHeadersStatus.StopAllIterationAndBuffer) return { mode: "buffer", body: EMPTY, endOfStream: false, trailers: null, aboveHighWatermark: false };
+  if (status === FilterHeadersStatus.StopAllIterationAndWatermark) return { mode: "watermark", body: EMPTY, endOfStream: false, trailers: null, aboveHighWatermark: false };
+  return null;
+}

@@ -18,6 +18,7 @@ export type { StatType } from "./stats.ts";
 export { checkModule, parseModule } from "./module-check.ts";
 export type { ModuleInfo, ModuleCheck } from "./module-check.ts";
 export * from "./types.ts";
+export type { ForeignFunction, ForeignCallContext } from "./foreign.ts";
 export {
   WasmResult, LogLevel, BufferType, MapType, StreamType, PeerType, MetricType, FilterHeadersStatus,
   FilterDataStatus, FilterTrailersStatus, FilterStatus,

@@ -6,9 +6,11 @@
 // - every function import must be a host function registered for that ABI version, with the same
 //   params and results (src/v8/v8.cc V8::link; src/wasm.cc WasmBase::registerCallbacks); a global
 //   import is refused as a missing import; memory and table imports are created by the host;
-// - an allocator: export `malloc`, else `proxy_on_memory_allocate` (WasmBase::getFunctions).
+// - an allocator: export `malloc`, else `proxy_on_memory_allocate` (WasmBase::getFunctions);
+// - every callback export (proxy_on_*, malloc, _initialize, ...) has the host's signature
+//   (src/v8/v8.cc V8::getModuleFunctionImpl: "Bad function signature for: ...").
 // Used by the host before instantiation, by the config validator and by test/host/imports.test.ts.
-import { ABI_MARKERS, type AbiVersion, type Sig, registeredImports } from "./abi.ts";
+import { ABI_MARKERS, type AbiVersion, MODULE_CALLBACKS, type Sig, registeredImports } from "./abi.ts";
 
 export interface ModuleImport {
   module: string; name: string; kind: "func" | "table" | "memory" | "global" | "tag"; sig?: Sig;
@@ -171,11 +173,37 @@ export function checkModule(bytes: Uint8Array): ModuleCheck {
       }
     }
   }
-  const funcExport = (n: string) => info.exports.some((e) => e.name === n && e.kind === "func");
-  const allocator = funcExport("malloc") ? "malloc" : funcExport("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : null;
+  // WasmBase::getFunctions looks each callback up by name; V8::getModuleFunctionImpl refuses an
+  // export whose signature differs from the host's (the callback is then unset and the VM failed),
+  // so initialize() fails: "Failed to initialize Wasm code" (WasmHandleBase::canary, createWasm).
+  const funcs = new Map<string, Sig>();
+  for (const e of info.exports) if (e.kind === "func" && e.sig !== undefined && !funcs.has(e.name)) funcs.set(e.name, e.sig);
+  let badSignatures = 0;
+  const lookUp = (name: string): boolean => {
+    const sig = funcs.get(name);
+    if (sig === undefined) return false;
+    const want = abi === "0_1_0" && ABI_01_CALLBACKS[name] ? ABI_01_CALLBACKS[name] : MODULE_CALLBACKS[name];
+    if (sig === want) return true;
+    errors.push(`Bad function signature for: ${name}, want: ${printSig(want)}, but the module exports: ${printSig(sig)}`);
+    badSignatures++;
+    return false;
+  };
+  if (lookUp("_initialize")) { lookUp("main"); lookUp("__main_void"); }
+  else lookUp("_start");
+  const allocator = lookUp("malloc") ? "malloc" : lookUp("proxy_on_memory_allocate") ? "proxy_on_memory_allocate" : null;
   if (!allocator) errors.push("Wasm module is missing malloc function.");
+  for (const name of Object.keys(MODULE_CALLBACKS)) {
+    if (NOT_CALLBACKS.has(name) || (name === "proxy_on_foreign_function" && abi === "0_1_0")) continue;
+    lookUp(name);
+  }
+  if (badSignatures > 0) errors.push("Failed to initialize Wasm code");
   return { ok: errors.length === 0, abi, errors, info, allocator };
 }
+
+/** Looked up before the callbacks, in getFunctions' own order (above). */
+const NOT_CALLBACKS = new Set(["_initialize", "main", "__main_void", "_start", "malloc", "proxy_on_memory_allocate"]);
+/** ABI 0.1.0's header callbacks have no end_of_stream (on_request_headers_abi_01_, include/proxy-wasm/wasm.h). */
+const ABI_01_CALLBACKS: Record<string, Sig> = { proxy_on_request_headers: "ii:i", proxy_on_response_headers: "ii:i" };
 
 const TYPE_NAMES: Record<string, string> = { i: "i32", I: "i64", f: "f32", F: "f64", v: "v128", r: "funcref", e: "externref" };
 /** cpp-host's printValTypes style: "i32 i64 -> i32". */

@@ -3,19 +3,19 @@
 // src/wasm.cc WasmHandleBase::canary), then each worker's VM starts the plugin's root context:
 // proxy_on_context_create(root, 0), proxy_on_vm_start, proxy_on_configure (ContextBase::onStart,
 // ContextBase::onConfigure; getOrCreateThreadLocalPlugin). A false from on_vm_start or on_configure
-// rejects the configuration.
+// rejects the configuration. The whole lifecycle is here: start, configure, shutdown, delete.
 import { EMPTY, toBytes } from "./codec.ts";
 import { RootContext, type PluginInfo } from "./context.ts";
-import type { Host } from "./host.ts";
 import { HttpStream } from "./http-stream.ts";
 import { TcpConnection } from "./tcp-connection.ts";
 import type { StreamMode } from "./stream-context.ts";
-import { tickNow } from "./ticks.ts";
+import { cancelCallouts } from "./callouts.ts";
+import { stopTicks, tickNow } from "./ticks.ts";
 import type { PropertyValue, StreamEvents } from "./types.ts";
 import type { WasmVm } from "./vm.ts";
 
-/** What a caller may give a new stream or connection: its worker, properties and event hooks. */
-type StreamOptions = { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents };
+/** What a caller may give a new stream or connection: its worker, properties, event hooks and (HTTP) Envoy's buffer limit. */
+type StreamOptions = { worker?: number; properties?: Record<string, PropertyValue>; events?: StreamEvents; bufferLimit?: number };
 
 export class PluginLoadError extends Error {
   constructor(message: string, readonly errors: string[] = [message]) {
@@ -36,17 +36,22 @@ export class WorkerVm {
   get contextIds(): number[] { return [...this.vm.contexts.keys()]; }
 }
 
-/** ContextBase::onStart: on_context_create(root, 0), then on_vm_start(root, vm config size). */
+/**
+ * ContextBase::onStart: on_context_create(root, 0), then on_vm_start(root, vm config size). Neither
+ * step looks at isFailed(): a trap in on_context_create fails the VM, on_vm_start still runs, and
+ * only its result decides (a trap in on_vm_start returns R{} = 0 from the V8 wrapper, a refusal).
+ * onConfigure then counts a failed VM as configured, so the plugin loads with a failed VM and its
+ * streams follow the fail policy (src/context.cc onStart/onConfigure, src/v8/v8.cc getModuleFunctionImpl).
+ */
 export function startRoot(vm: WasmVm, root: RootContext): boolean {
   const create = vm.fns.proxy_on_context_create, start = vm.fns.proxy_on_vm_start;
   if (create) {
     vm.call(root, "proxy_on_context_create", create, root.contextId, 0);
     root.created = true;
   }
-  if (vm.failed) return false;
   if (!start) return true;
   const r = vm.call(root, "proxy_on_vm_start", start, root.contextId, vm.vmConfiguration.length);
-  return !vm.failed && r !== undefined && r !== 0;
+  return r !== undefined && r !== 0;
 }
 
 /** ContextBase::onConfigure: a failed VM counts as configured; else on_configure(root, size). */
@@ -63,10 +68,56 @@ export function configureRoot(vm: WasmVm, root: RootContext, configuration: Uint
   return !vm.failed && r !== undefined && r !== 0;
 }
 
+function why(vm: WasmVm): string {
+  return vm.failed ? ` (${vm.failMessage})` : "";
+}
+
+/** A root context for the plugin in a VM (WasmBase::createRootContext), with the VM's next context id. */
+export function newRoot(vm: WasmVm, info: PluginInfo): RootContext {
+  const root = new RootContext(vm, vm.allocContextId(), info);
+  vm.contexts.set(root.contextId, root);
+  return root;
+}
+
+/**
+ * WasmHandleBase::canary: a fresh VM starts and configures the plugin and is then discarded; a
+ * refusal throws Envoy's message. The reason is read before `discard`, which overwrites it.
+ */
+export function runCanary(canary: WasmVm, info: PluginInfo, where: string, discard: (vm: WasmVm) => void): void {
+  const root = newRoot(canary, info);
+  let refusal: string | null = null;
+  if (!startRoot(canary, root)) refusal = `Failed to start base Wasm${why(canary)}`;
+  else if (!configureRoot(canary, root, info.configuration)) refusal = `Failed to configure base Wasm plugin${why(canary)}`;
+  discard(canary);
+  if (refusal) throw new PluginLoadError(`${where}: ${refusal}`);
+}
+
+/** getOrCreateThreadLocalPlugin on each worker VM: a root context, started (unless the VM already failed) and configured. */
+export function startOnWorkers(vms: WasmVm[], info: PluginInfo, where: string): WorkerVm[] {
+  return vms.map((vm) => {
+    const root = newRoot(vm, info);
+    if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${why(vm)}`);
+    if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${why(vm)}`);
+    return new WorkerVm(vm.worker, vm, root);
+  });
+}
+
+/** proxy_on_delete of a root context, then its timers and callouts go (Envoy's Context destructor). */
+export function deleteRoot(root: RootContext): void {
+  const vm = root.vm;
+  if (root.deleted) return;
+  const del = vm.fns.proxy_on_delete;
+  if (!vm.failed && del && root.created) vm.call(root, "proxy_on_delete", del, root.contextId);
+  root.deleted = true;
+  stopTicks(vm, root);
+  cancelCallouts(vm, root);
+  vm.contexts.delete(root.contextId);
+}
+
 export class Plugin {
   private rr = 0;
 
-  constructor(readonly host: Host, readonly info: PluginInfo, readonly workers: WorkerVm[],
+  constructor(readonly info: PluginInfo, readonly workers: WorkerVm[],
     readonly kind?: "http" | "network") {}
 
   get name(): string { return this.info.name; }
@@ -151,7 +202,7 @@ export class Plugin {
         const r = vm.call(root, "proxy_on_done", done, root.contextId);
         finished = vm.failed || r === undefined || r !== 0;
       }
-      if (finished) this.host.deleteRoot(root);
+      if (finished) deleteRoot(root);
       else root.pendingDone = true;
     }
   }

@@ -1,32 +1,32 @@
 // Shared queues, process-wide per vm_id (proxy-wasm-cpp-host src/shared_queue.cc): a queue is
 // keyed by (vm_id, name); registering again keeps the token and the queued data but moves the
 // notification to the registering root context (the last registration wins); enqueue posts
-// proxy_on_queue_ready to that context on its own worker VM.
+// proxy_on_queue_ready to that context on its own worker VM. The registering side gives a
+// `notify` callback (hostcalls.ts: on_queue_ready on its root context), so this module needs no VM.
 import { WasmResult } from "./abi.ts";
-import type { Host } from "./host.ts";
-import type { WasmVm } from "./vm.ts";
 
-interface Queue { vmId: string; name: string; items: Uint8Array[]; vm: WasmVm | null; contextId: number }
+/** Called, as posted work, when data arrives in a queue. */
+export type QueueNotify = (token: number) => void;
+
+interface Queue { vmId: string; name: string; items: Uint8Array[]; notify: QueueNotify | null }
 
 export class SharedQueues {
   private readonly tokens = new Map<string, number>();
   private readonly queues = new Map<number, Queue>();
   private nextToken = 1;
 
-  constructor(private readonly host: Host) {}
+  constructor(private readonly post: (f: () => void) => void) {}
 
-  register(vmId: string, name: string, vm: WasmVm | null, contextId: number): number {
+  register(vmId: string, name: string, notify: QueueNotify | null): number {
     const key = `${vmId}\0${name}`;
     let token = this.tokens.get(key);
     if (token === undefined) {
       while (this.nextToken === 0 || this.queues.has(this.nextToken)) this.nextToken = (this.nextToken + 1) >>> 0;
       token = this.nextToken++;
       this.tokens.set(key, token);
-      this.queues.set(token, { vmId, name, items: [], vm, contextId });
+      this.queues.set(token, { vmId, name, items: [], notify });
     } else {
-      const q = this.queues.get(token)!;
-      q.vm = vm;
-      q.contextId = contextId;
+      this.queues.get(token)!.notify = notify;
     }
     return token;
   }
@@ -47,14 +47,8 @@ export class SharedQueues {
     const q = this.queues.get(token);
     if (!q) return WasmResult.NotFound;
     q.items.push(data);
-    const { vm, contextId } = q;
-    if (vm) {
-      this.host.post(() => {
-        const ctx = vm.contexts.get(contextId);
-        const f = vm.fns.proxy_on_queue_ready;
-        if (ctx && !vm.failed && f) vm.call(ctx, "proxy_on_queue_ready", f, contextId, token);
-      });
-    }
+    const notify = q.notify;
+    if (notify) this.post(() => notify(token));
     return WasmResult.Ok;
   }
 

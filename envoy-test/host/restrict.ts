@@ -3,9 +3,9 @@
 // "restricted_callback" (src/wasm.cc WasmBase::startVm and include/proxy-wasm/wasm.h allocMemory
 // call setRestrictedCallback; src/v8/v8.cc checks isHostFunctionAllowed). A module that, say,
 // defines a metric in a top-level statement fails to load in Envoy, so it fails here too.
-import type { WasmVm } from "./vm.ts";
+import type { Phase, WasmVm } from "./vm.ts";
 
-export type Phase = "start" | "malloc";
+export type { Phase };
 
 const START_WASI = new Set([
   "fd_write", "args_sizes_get", "args_get", "environ_sizes_get", "environ_get", "clock_time_get", "clock_res_get",

@@ -12,42 +12,40 @@ export class Gauge {
 }
 export class Histogram { values: number[] = []; record(v: number): void { this.values.push(v); } }
 
-type Stat = { type: "counter"; s: Counter } | { type: "gauge"; s: Gauge } | { type: "histogram"; s: Histogram };
-
 export class Stats {
-  private readonly stats = new Map<string, Stat>();
+  // One namespace per type, as Envoy's ThreadLocalStoreImpl keeps counters, gauges and histograms
+  // in separate maps: a counter and a gauge may share a name (Context::defineMetric accepts both).
+  private readonly counters = new Map<string, Counter>();
+  private readonly gauges = new Map<string, Gauge>();
+  private readonly histograms = new Map<string, Histogram>();
 
-  counter(name: string): Counter { return this.make(name, "counter", () => new Counter()) as Counter; }
-  gauge(name: string): Gauge { return this.make(name, "gauge", () => new Gauge()) as Gauge; }
-  histogram(name: string): Histogram { return this.make(name, "histogram", () => new Histogram()) as Histogram; }
+  counter(name: string): Counter { return get(this.counters, name, () => new Counter()); }
+  gauge(name: string): Gauge { return get(this.gauges, name, () => new Gauge()); }
+  histogram(name: string): Histogram { return get(this.histograms, name, () => new Histogram()); }
 
-  /** The type of an existing stat, or undefined. */
-  typeOf(name: string): StatType | undefined { return this.stats.get(name)?.type; }
-
-  /** Counter or gauge value (histograms: undefined). */
-  get(name: string): number | undefined {
-    const st = this.stats.get(name);
-    if (!st || st.type === "histogram") return undefined;
-    return st.s.value;
+  /** The type of an existing stat (counter first, then gauge, then histogram), or undefined. */
+  typeOf(name: string): StatType | undefined {
+    return this.counters.has(name) ? "counter" : this.gauges.has(name) ? "gauge" : this.histograms.has(name) ? "histogram" : undefined;
   }
 
+  /** Counter or gauge value (a counter when both exist; histograms: undefined). */
+  get(name: string): number | undefined {
+    return (this.counters.get(name) ?? this.gauges.get(name))?.value;
+  }
+
+  /** Every stat sorted by name, then type (counter, gauge, histogram), as /stats lists them. */
   all(): { name: string; type: StatType; value: number; values?: number[] }[] {
     const out: { name: string; type: StatType; value: number; values?: number[] }[] = [];
-    for (const [name, st] of [...this.stats].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-      if (st.type === "histogram") out.push({ name, type: "histogram", value: st.s.values.length, values: st.s.values });
-      else out.push({ name, type: st.type, value: st.s.value });
-    }
-    return out;
+    for (const [name, c] of this.counters) out.push({ name, type: "counter", value: c.value });
+    for (const [name, g] of this.gauges) out.push({ name, type: "gauge", value: g.value });
+    for (const [name, h] of this.histograms) out.push({ name, type: "histogram", value: h.values.length, values: h.values });
+    const rank = { counter: 0, gauge: 1, histogram: 2 };
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : rank[a.type] - rank[b.type]));
   }
+}
 
-  private make(name: string, type: StatType, create: () => Counter | Gauge | Histogram): Counter | Gauge | Histogram {
-    const st = this.stats.get(name);
-    if (st) {
-      if (st.type !== type) throw new Error(`stats: "${name}" already exists as a ${st.type}, not a ${type}`);
-      return st.s;
-    }
-    const s = create();
-    this.stats.set(name, { type, s } as Stat);
-    return s;
-  }
+function get<T>(m: Map<string, T>, name: string, create: () => T): T {
+  let s = m.get(name);
+  if (!s) { s = create(); m.set(name, s); }
+  return s;
 }

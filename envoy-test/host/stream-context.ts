@@ -17,38 +17,6 @@ let nextConnectionId = 1;
 const NO_PROPERTIES: Record<string, PropertyValue> = Object.freeze({}) as Record<string, PropertyValue>;
 const NO_EVENTS: StreamEvents = Object.freeze({});
 
-// Keys already found lower-case (strings are immutable, so membership stays true). The same few
-// dozen header names come back on every request; a set lookup is cheaper than scanning them.
-const LOWER_KEYS = new Set<string>();
-const LOWER_KEYS_MAX = 4096;
-
-function hasUpper(s: string): boolean {
-  if (LOWER_KEYS.has(s)) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return true;
-  }
-  if (LOWER_KEYS.size >= LOWER_KEYS_MAX) LOWER_KEYS.clear();
-  LOWER_KEYS.add(s);
-  return false;
-}
-
-/**
- * The list with keys lower-cased as Envoy's codecs deliver them: the caller's own array when it is
- * already lower-case (copied later, before the first change), else a lower-cased copy.
- */
-export function lowerHeaders(h: HeaderList): HeaderList {
-  let out: HeaderList | null = null;
-  for (let i = 0; i < h.length; i++) {
-    const k = h[i][0];
-    if (hasUpper(k)) {
-      out ??= h.slice();
-      out[i] = [k.toLowerCase(), h[i][1]];
-    }
-  }
-  return out ?? h;
-}
-
 export abstract class StreamContext extends ContextBase {
   readonly properties: Record<string, PropertyValue>;
   readonly events: StreamEvents;

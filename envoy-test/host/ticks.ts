@@ -5,7 +5,7 @@ import type { RootContext } from "./context.ts";
 import type { WasmVm } from "./vm.ts";
 
 export function tickPeriod(vm: WasmVm, root: RootContext, periodMs: number): void {
-  const clock = vm.host.clock;
+  const clock = vm.process.clock;
   if (root.tickTimer) {
     clock.cancel(root.tickTimer);
     root.tickTimer = null;
@@ -18,7 +18,7 @@ export function fireTick(vm: WasmVm, root: RootContext): void {
   root.tickTimer = null;
   tickNow(vm, root);
   if (root.tickPeriod > 0 && !root.tickTimer && !root.deleted && !vm.failed) {
-    root.tickTimer = vm.host.clock.schedule(root.tickPeriod, () => fireTick(vm, root));
+    root.tickTimer = vm.process.clock.schedule(root.tickPeriod, () => fireTick(vm, root));
   }
 }
 
@@ -30,7 +30,7 @@ export function tickNow(vm: WasmVm, root: RootContext): void {
 }
 
 export function stopTicks(vm: WasmVm, root: RootContext): void {
-  if (root.tickTimer) vm.host.clock.cancel(root.tickTimer);
+  if (root.tickTimer) vm.process.clock.cancel(root.tickTimer);
   root.tickTimer = null;
   root.tickPeriod = 0;
 }

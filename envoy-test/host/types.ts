@@ -25,6 +25,18 @@ export interface LogEntry {
   fromHost?: boolean;
 }
 
+/** A plugin as the host runs it: PluginConfig's name, root_id, vm_id, configuration, fail_open. */
+export interface PluginInfo {
+  name: string;
+  rootId: string;
+  vmId: string;
+  configuration: Uint8Array;
+  failOpen: boolean;
+  /** PluginConfig.allow_on_headers_stop_iteration: a headers StopIteration is kept, not made StopAll */
+  allowOnHeadersStopIteration?: boolean;
+  properties: Record<string, PropertyValue>;
+}
+
 export interface LocalResponse {
   status: number;
   details: string;
@@ -43,6 +55,12 @@ export interface PluginOptions {
   vmConfiguration?: string | Uint8Array;
   workers?: number;
   failOpen?: boolean;
+  /**
+   * PluginConfig.allow_on_headers_stop_iteration (Envoy 1.35+): StopIteration from a headers
+   * callback stays StopIteration (the body still reaches the filter) instead of becoming
+   * StopAllIterationAndWatermark. Default false, as in Envoy.
+   */
+  allowOnHeadersStopIteration?: boolean;
   kind?: "http" | "network";
   /** vm_config.environment_variables, seen through WASI environ_get */
   environment?: Record<string, string>;
@@ -68,16 +86,5 @@ export interface StreamEvents {
   onLocalResponse?(r: LocalResponse): void;
 }
 
-/** A foreign function as Envoy registers it (source/extensions/common/wasm/foreign.cc). */
-export type ForeignFunction = (args: Uint8Array, ctx: ForeignCallContext) =>
-  { result: number; data?: Uint8Array };
-
-export interface ForeignCallContext {
-  /** the stream the calling context belongs to, when it is one */
-  stream: unknown | null;
-  contextId: number;
-  worker: number;
-  plugin: unknown;
-}
 
 export type { LogLevel };

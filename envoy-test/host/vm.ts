@@ -9,10 +9,9 @@ import { MODULE_CALLBACKS } from "./abi.ts";
 import type { ContextBase, RootContext } from "./context.ts";
 import { GuestMemory } from "./memory.ts";
 import { utf8Length } from "./codec.ts";
-import type { Host } from "./host.ts";
-import type { Counter, Gauge, Histogram } from "./stats.ts";
+import type { ProcessState } from "./process.ts";
+import { VmMetrics } from "./metrics.ts";
 import type { LogLevelName } from "./types.ts";
-import type { Phase } from "./restrict.ts";
 import { formatBacktrace, functionNames, PluginTrapError } from "./backtrace.ts";
 
 const namesOf = new WeakMap<WebAssembly.Module, Map<number, string>>();
@@ -24,6 +23,9 @@ const TRAP_LOG_LINES = 5;
 // deno-lint-ignore no-explicit-any
 type WasmFn = (...args: any[]) => any;
 
+
+/** The phases in which cpp-host restricts hostcalls (restrict.ts): while the VM starts, inside malloc. */
+export type Phase = "start" | "malloc";
 
 export class WasmVm {
   instance!: WebAssembly.Instance;
@@ -51,23 +53,23 @@ export class WasmVm {
   /** set while a call that returned StopIteration... was asked to stop by a local reply */
   stopNextIteration = false;
 
-  // Metric ids encode the type in the low 2 bits (Envoy wasm.h kMetricTypeMask / kMetricIdIncrement).
-  nextMetric = [0, 1, 2];
-  readonly counters = new Map<number, Counter>();
-  readonly gauges = new Map<number, Gauge>();
-  readonly histograms = new Map<number, Histogram>();
-  // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement).
+  /** the metrics this VM defined (metrics.ts) */
+  readonly metrics: VmMetrics;
+  // Callout tokens likewise (cpp-host wasm.h CalloutType, kCalloutIncrement); the callouts
+  // themselves are in callouts.ts (calloutsOf).
   nextCallout = [0, 1, 2];
-  readonly callouts = new Map<number, unknown>();
 
   constructor(
-    readonly host: Host,
+    /** the process-wide state every VM shares (shared data, queues, logs, posted work, clock, stats, settings) */
+    readonly process: ProcessState,
     readonly vmId: string,
     readonly abi: AbiVersion,
     readonly worker: number,
     readonly vmConfiguration: Uint8Array,
     readonly environment: Record<string, string>,
-  ) {}
+  ) {
+    this.metrics = new VmMetrics(process.stats);
+  }
 
   /** Instantiates and runs _initialize then main/__main_void, or _start (WasmBase::startVm). */
   start(module: WebAssembly.Module, imports: WebAssembly.Imports): void {
@@ -114,7 +116,7 @@ export class WasmVm {
     const limit = Error.stackTraceLimit;
     if (this.depth === 0 && this.names.size && limit < TRAP_FRAMES) Error.stackTraceLimit = TRAP_FRAMES;
     this.depth++;
-    this.host.callDepth++;
+    this.process.callDepth++;
     let result: number | undefined;
     try {
       result = f(a, b, c, d, e, g);
@@ -125,10 +127,10 @@ export class WasmVm {
       this.current = prevCur;
       this.effectiveId = prevEff;
       this.depth--;
-      this.host.callDepth--;
+      this.process.callDepth--;
       if (this.depth === 0) Error.stackTraceLimit = limit;
       if (this.depth === 0 && this.afterActions.length) this.runAfterActions();
-      if (this.host.callDepth === 0) this.host.drainPosted();
+      if (this.process.callDepth === 0) this.process.drainPosted();
     }
     if (this.depth === 0 && this.pendingTrap) {
       const trap = this.pendingTrap;
@@ -153,8 +155,8 @@ export class WasmVm {
     const msg = err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err);
     this.failed = true;
     this.failMessage = `Function: ${fn} failed: Uncaught ${msg}${formatBacktrace(this.names, err)}`;
-    const lastLogs = this.host.throwOnTrap && !this.host.loading
-      ? this.host.logs().filter((l) => l.vmId === this.vmId && l.worker === this.worker).slice(-TRAP_LOG_LINES).map((l) => `[${l.level}] ${l.message}`)
+    const lastLogs = this.process.throwOnTrap && !this.process.loading
+      ? this.process.logs().filter((l) => l.vmId === this.vmId && l.worker === this.worker).slice(-TRAP_LOG_LINES).map((l) => `[${l.level}] ${l.message}`)
       : null;
     this.log("error", this.failMessage, this.current?.contextId ?? 0, true);
     if (lastLogs) this.pendingTrap ??= new PluginTrapError(this.failMessage, lastLogs);
@@ -227,7 +229,7 @@ export class WasmVm {
   log(level: LogLevelName, message: string, contextId: number, fromHost = false): void {
     const ctx = contextId ? this.contexts.get(contextId) : null;
     const plugin = ctx?.plugin;
-    this.host.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId,
+    this.process.emitLog({ level, message, plugin: plugin ? plugin.name || plugin.rootId : "", vmId: this.vmId, worker: this.worker, contextId,
       pluginName: plugin?.name ?? "", rootId: plugin?.rootId ?? "", ...(fromHost ? { fromHost } : {}) });
   }
 }

@@ -34,7 +34,7 @@ export function buildWasi(vm: WasmVm): Record<string, (...args: never[]) => unkn
       let s = text(all);
       if (s.endsWith("\n")) s = s.slice(0, -1);
       const c = vm.context();
-      if ((fd === 1 ? 2 : 4) >= vm.host.logLevel) vm.log(fd === 1 ? "info" : "error", s, c ? c.contextId : 0);
+      if ((fd === 1 ? 2 : 4) >= vm.process.logLevel) vm.log(fd === 1 ? "info" : "error", s, c ? c.contextId : 0);
     }
     return { written: total };
   }
@@ -42,7 +42,7 @@ export function buildWasi(vm: WasmVm): Record<string, (...args: never[]) => unkn
   const env = () => Object.entries(vm.environment).map(([k, v]) => utf8(`${k}=${v}\0`));
   const traceUnsupported = (what: string) => {
     const c = vm.context();
-    if (vm.host.logLevel <= 0) vm.log("trace", what, c ? c.contextId : 0);
+    if (vm.process.logLevel <= 0) vm.log("trace", what, c ? c.contextId : 0);
   };
 
   return {
@@ -128,8 +128,8 @@ export function buildWasi(vm: WasmVm): Record<string, (...args: never[]) => unkn
     },
     clock_time_get(id: number, _precision: bigint, ptr: number): number {
       let t: bigint;
-      if (id === 0) t = vm.host.clock.realtimeNs();
-      else if (id === 1) t = vm.host.clock.monotonicNs();
+      if (id === 0) t = vm.process.clock.realtimeNs();
+      else if (id === 1) t = vm.process.clock.monotonicNs();
       else return ENOTSUP;
       return mem().setU64(ptr, t) ? ESUCCESS : EFAULT;
     },

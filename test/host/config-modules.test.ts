@@ -53,6 +53,17 @@ describe("validation by running the modules", { skip }, () => {
     assert.deepEqual(errors.map((e) => e.path), [`${PLUGIN}.configuration`], errors.map(formatError).join("\n"));
   });
 
+  it("a misspelt root_id key is one error: the module is not run with the root id left empty", async () => {
+    const ok = { services: [{ name: "messages", cluster: "messages" }], routes: [{ prefix: "/messages", service: "messages" }] };
+    const cfg = routerConfig("ws_router", ok).build() as any;
+    const plugin = cfg.static_resources.listeners[0].filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.config;
+    plugin.rootid = plugin.root_id;
+    delete plugin.root_id;
+    const { errors } = await validateConfig(cfg, { baseDir: repo });
+    assert.deepEqual(errors.map((e) => e.path), [`${PLUGIN}.rootid`], errors.map(formatError).join("\n"));
+    assert.match(errors[0].message, /did you mean "root_id"/);
+  });
+
   it("reports a root id the module does not register, at root_id", async () => {
     const ok = { services: [{ name: "messages", cluster: "messages" }], routes: [{ prefix: "/messages", service: "messages" }] };
     const { errors } = await validateConfig(routerConfig("ws_routr", ok).build(), { baseDir: repo });

@@ -125,10 +125,11 @@ describe("YAML as Envoy reads it", () => {
     assert.deepEqual(parseYaml(text).value, strings);
   });
 
-  it("reports a YAML syntax error with its line", () => {
+  it("reports a YAML syntax error with its line, column and the lines around it", () => {
     const { errors } = parseYaml("a: [1, 2\nb: 3\n", "x.yaml");
     assert.equal(errors.length, 1);
-    assert.match(errors[0].path, /^x\.yaml:\d+$/);
+    assert.equal(errors[0].path, "x.yaml:2:1");
+    assert.equal(errors[0].message.split("\n").slice(1).join("\n"), "a: [1, 2\nb: 3\n^");
   });
 
   it("names the document itself when it is not a mapping", async () => {

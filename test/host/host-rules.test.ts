@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Host, MetricType, WasmResult } from "../../envoy-test/host/index.ts";
+import { calloutsOf } from "../../envoy-test/host/callouts.ts";
 import { assemble } from "./host-fixtures.ts";
 
 const MALLOC = `(memory (export "memory") 1)
@@ -161,7 +162,7 @@ test("a gRPC stream carries the module's messages out and metadata, messages and
   assert.deepEqual(host.logs("info").map((e) => e.message), ["v1", "update-1", "update-2", "closed"]);
   assert.equal(last(), WasmResult.Ok, "proxy_grpc_close inside on_grpc_close still finds the stream");
   assert.equal(host.pendingCallouts().length, 0);
-  assert.equal(plugin.workers[0].vm.callouts.size, 0, "both sides closed: the stream is forgotten");
+  assert.equal(calloutsOf(plugin.workers[0].vm).size, 0, "both sides closed: the stream is forgotten");
 });
 
 test("dequeue answers Empty for an empty queue and NotFound for an unknown token", async () => {
