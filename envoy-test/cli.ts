@@ -2,6 +2,7 @@
 //   validate FILE            exit 0 when valid; 1 with one "yaml.path: message" line per error
 //   config [--out FILE]      write the default topology (validated, atomically); default build/envoy.yaml
 //   gateway --config FILE    run the local gateway on an Envoy bootstrap
+//   hot-restarter --config FILE  run the local gateway with Envoy's hot restart (SIGHUP: next epoch)
 //   new NAME                 scaffold filters/NAME
 // Usage errors print the usage and exit 2.
 import { existsSync } from "node:fs";
@@ -19,6 +20,12 @@ export const USAGE = `usage: proxy-wasm-as <command>
                            options: --wasm-dir DIR (where the proxy finds the .wasm files, default build)
                                     --drain-token T (the operator listener's drain token, >= 16 chars)
   gateway --config FILE    run the local gateway (an Envoy test double) on FILE
+  hot-restarter --config FILE
+                           run the local gateway as epoch 0; SIGHUP starts the next epoch on FILE
+                           as it is then (refused, the running epoch kept, if it does not
+                           validate); SIGTERM stops every epoch
+                           options: --drain-time-s N (600) --parent-shutdown-time-s N (900)
+                                    --drain-strategy gradual|immediate (gradual)
   new NAME                 create filters/NAME from the filter template`;
 
 class UsageError extends Error {}
@@ -118,6 +125,24 @@ async function gatewayCmd(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function hotRestarterCmd(args: string[], io: Io): Promise<number> {
+  const { flags, rest } = parseFlags(args, ["config", "drain-time-s", "parent-shutdown-time-s", "drain-strategy", "base-id"]);
+  if (rest.length || !flags.config) throw new UsageError("hot-restarter needs --config FILE");
+  const num = (name: string, def: number): number => {
+    const v = flags[name];
+    if (v === undefined) return def;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number of seconds, got "${v}"`);
+    return Number(v);
+  };
+  const strategy = flags["drain-strategy"] ?? "gradual";
+  if (strategy !== "gradual" && strategy !== "immediate") throw new UsageError(`--drain-strategy must be gradual or immediate, got "${strategy}"`);
+  const { runHotRestarter } = await import("./gateway/hot-restart/restarter.ts");
+  return runHotRestarter({
+    configPath: flags.config, drainTimeS: num("drain-time-s", 600), parentShutdownTimeS: num("parent-shutdown-time-s", 900),
+    drainStrategy: strategy, baseId: num("base-id", 0), log: (l) => io.err(`hot-restarter: ${l}`),
+  });
+}
+
 async function newCmd(args: string[], io: Io): Promise<number> {
   const { rest } = parseFlags(args, []);
   if (rest.length !== 1) throw new UsageError("new needs exactly one NAME");
@@ -138,7 +163,7 @@ async function newCmd(args: string[], io: Io): Promise<number> {
 }
 
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  validate: validateCmd, config: configCmd, gateway: gatewayCmd, new: newCmd,
+  validate: validateCmd, config: configCmd, gateway: gatewayCmd, "hot-restarter": hotRestarterCmd, new: newCmd,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */
