@@ -16,6 +16,11 @@ import { EditResult, TableCache, TableEdit, editSharedTable } from "./shared-tab
 import { DrainTable, parseDecimal } from "./state";
 
 export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
+/** server.hot_restart_epoch at this process's first answered poll. A hot restart child shuts the
+ *  parent's admin down and serves the admin address itself (server.cc sendParentAdminShutdownRequest),
+ *  so a higher epoch in a later reply means a newer process took over: this one is the parent,
+ *  drained by its child (HotRestartingParent::Internal::drainListeners). */
+export const POLL_EPOCH_KEY = "drain_signal.admin_epoch";
 
 class EnvoyDrainEdit extends TableEdit {
   constructor(readonly timing: DrainTiming, readonly nowMs: u64) { super(); }
@@ -68,11 +73,20 @@ export class AdminPoller extends HttpCallHandler {
     const body = httpCallResponseBody.getText();
     const s = parseAdminStats(body);
     if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
-    if (!s.draining) return;
+    if (!s.draining && !newerEpoch(s.hotRestartEpoch)) return;
     const now = currentMs();
     if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now)) == EditResult.Written) {
       logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
-        ", server.state " + s.serverState.toString() + "): drain of all services started");
+        ", server.state " + s.serverState.toString() + ", server.hot_restart_epoch " + s.hotRestartEpoch.toString() +
+        "): drain of all services started");
     }
   }
+}
+
+/** Records the first epoch seen (shared by every VM of this process); true once a higher one answers. */
+function newerEpoch(epoch: i64): bool {
+  if (epoch < 0) return false;
+  const seen = getSharedData(POLL_EPOCH_KEY);
+  if (seen.value == null) { setSharedData(POLL_EPOCH_KEY, utf8Encode(epoch.toString()), 0); return false; }
+  return epoch > parseDecimal(String.UTF8.decode(seen.value!, false));
 }
