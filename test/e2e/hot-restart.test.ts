@@ -9,8 +9,9 @@
 // - counters continue in the child's admin, the parent's gauge share goes when it exits, and the
 //   parent exits at its --parent-shutdown-time-s;
 // - a config that does not validate is refused and the running epoch stays.
-// HOT_RESTART_CLIENTS sets the number of messages websockets (default 300 here; bench/hot-restart.ts
-// runs 1,000).
+// 1,000 messages websockets (HOT_RESTART_CLIENTS changes it) in the three reconnect behaviours of
+// drain-signal-clients.ts (Slack's RTM and Socket Mode clients among them), 26 apps websockets
+// against a limit of 20.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -20,7 +21,7 @@ import { buildModules, startHotRestartTarget, type HotRestartTarget } from "./ho
 import { LimitedClient, UpgradeLoad, adminStats, waitUntil } from "./hot-restart-clients.ts";
 import { e2eTarget } from "./envoy-target.ts";
 
-const CLIENTS = Number(process.env.HOT_RESTART_CLIENTS ?? 300);
+const CLIENTS = Number(process.env.HOT_RESTART_CLIENTS ?? 1000);
 const APPS_LIMIT = 20;
 const APPS_CLIENTS = 26;
 const TIMES = { drainTimeS: 2, parentShutdownTimeS: 6 };
