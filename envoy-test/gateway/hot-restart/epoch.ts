@@ -156,6 +156,10 @@ async function shutdown(code: number): Promise<void> {
 
 process.once("SIGTERM", () => void shutdown(0));
 process.once("SIGINT", () => void shutdown(0));
+// Envoy ignores SIGHUP (server.cc RunHelper: "caught and eating SIGHUP"): only the restarter acts on it.
+process.on("SIGHUP", () => log("caught and eating SIGHUP; the hot restarter starts the next epoch"));
+// Without the restarter no hot restart can reach this epoch, and nothing would stop it.
+process.once("disconnect", () => { log("the hot restarter is gone: shutting down"); void shutdown(0); });
 
 async function main(): Promise<void> {
   const config = loadBootstrapFile(opts.configPath);
