@@ -278,7 +278,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 3\n" });
     assert.equal(sharedState(host), "drain-signal v1", "the same epoch: nothing");
     host.advance(500);
-    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
     assert.match(sharedState(host)!, / active envoy$/);
   });
 
