@@ -1,5 +1,5 @@
 // The demo backends (envoy-test/backends) on ephemeral ports, pinging every PING_MS (default the
-// backends' own 20 s). drain-signal can only signal at a server frame, so the drain benchmark
+// backends' own 15 s). drain-signal can only signal at a server frame, so the drain benchmark
 // has the backends ping often enough for every socket to see a frame soon after its moment.
 // Prints one JSON line {"service": [{address, port}, ...]} once listening; stops on SIGTERM.
 import { startBackends, SERVICES } from "../envoy-test/backends/index.ts";

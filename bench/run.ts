@@ -2,10 +2,11 @@
 // measured in the same run, targets marked met or MISSED, all figures written to
 // bench/results/<UTC time>.json.
 // Flags: --only=size,http,ws-router,websocket,gateway,drain,hot-restart   --quick (fewer iterations)
-//        --connections=10000 (gateway websockets)  --clients=1000 --window-ms=5000 (drain, hot-restart)
+//        --connections=10000 (gateway websockets)  --clients=1000 --window-ms=10000 (drain; hot-restart: 5000)
 //        --lifecycles=1000000 (leak check)  --open=20000 (websockets held for memory per socket)
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { drainChartSvg, type DrainResult } from "./drain-chart.ts";
 import { addHeaderLifecycle } from "./http-stream.ts";
 import { fmt, machine, printed, ratio, table, target, type Target } from "./lib.ts";
 import { addHeaderModules, buildOurs } from "./peers.ts";
@@ -84,20 +85,27 @@ async function main(): Promise<void> {
     }
   }
   if (only.has("drain")) {
-    const { result: d, why } = await runChild("bench/drain.ts", [String(num(f, "clients", 1000)), String(num(f, "window-ms", 5000))]);
+    const { result: d, why } = await runChild("bench/drain.ts", [String(num(f, "clients", 1000)), String(num(f, "window-ms", 10000))]);
     if (!d) console.log(`drain benchmark failed: ${why}`);
     else {
-      table(`Drain: ${fmt(d.clients)} websockets moved from an old gateway to a new one over a ${d.window_ms} ms window (backends ping every ${d.backend_ping_ms} ms)`,
-        ["figure", "value"], [
-          ["signals per second, each second from the drain start (last: after the window)", (d.signals_per_second as number[]).join(" / ")],
-          ["signals: peak / mean in the window", d.signal_peak_over_mean],
-          ["reconnects per second, each second from the drain start (last: after the window)", (d.reconnects_per_second as number[]).join(" / ")],
-          ["signal to reconnected, p50 / p99 (ms)", `${d.signal_to_reconnect_ms.p50} / ${d.signal_to_reconnect_ms.p99}`],
-          ["reconnects: peak per second in the window", d.peak_per_second], ["reconnects: mean per second in the window", d.mean_per_second],
-          ["even spread (clients / window)", d.even_spread_per_second], ["reconnects: peak / mean", d.peak_over_mean],
-          ["reconnected", `${d.reconnected} of ${d.clients}`], ["signals seen", Object.entries(d.signals).map(([k, v]) => `${k} ${v}`).join(", ")],
-          ["first / last signal (ms after start)", `${d.first_signal_ms} / ${d.last_signal_ms}`],
-        ]);
+      type Ms = { p50: number; p99: number; max: number } | null;
+      type K = { clients: number; moved: number; old_close_codes: Record<string, number>; signal_to_old_closed_ms: Ms; signal_to_new_ready_ms: Ms; offline_ms: Ms;
+        reconnects_per_second: { peak: number; mean: number; ratio: number; over_even: number }; even_spread_per_second: number; clients_with_errors: number; errors_sample: string[] };
+      const q = (x: Ms) => (x ? `${x.p50} / ${x.p99} / ${x.max}` : "-");
+      const rows: (string | number)[][] = [];
+      for (const run of d.runs as { mode: string; grace_close: number; forced_close: number; kinds: Record<string, K> }[]) {
+        for (const [kind, k] of Object.entries(run.kinds)) {
+          rows.push([`${run.mode}: ${kind}`, `${k.moved} of ${k.clients}`, Object.entries(k.old_close_codes).map(([c, n]) => `${c}: ${n}`).join(", "),
+            q(k.signal_to_old_closed_ms), q(k.signal_to_new_ready_ms), q(k.offline_ms),
+            `${k.reconnects_per_second.peak} / ${k.even_spread_per_second} = ${k.reconnects_per_second.over_even}`, k.clients_with_errors]);
+        }
+        rows.push([`${run.mode}: filter`, "", `grace Close ${run.grace_close}, deadline resets ${run.forced_close}`, "", "", "", "", ""]);
+      }
+      table(`Drain with the official Slack clients: ${fmt(d.clients)} websockets (half RTMClient, half SocketModeClient) moved to a new gateway over a ${d.window_ms} ms window`,
+        ["run: client", "moved", "old websocket close codes", "signal -> old closed p50 / p99 / max (ms)", "signal -> new ready (ms)", "offline (ms)",
+          "reconnects/s peak / even spread", "clients logging errors"], rows);
+      writeFileSync("bench/drain-reconnects.svg", drainChartSvg(d as unknown as DrainResult));
+      console.log("chart: bench/drain-reconnects.svg");
       results.drain = d;
     }
   }

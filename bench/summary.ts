@@ -65,10 +65,14 @@ if (x.gateway) {
   rows.push(["echo round trip p50 / p99 (ms)", `${n(g.rtt_ms.gateway.p50)} / ${n(g.rtt_ms.gateway.p99)}`,
     `direct to backend ${n(g.rtt_ms.direct.p50)} / ${n(g.rtt_ms.direct.p99)} (${g.rtt_ms.ratio.p50}x / ${g.rtt_ms.ratio.p99}x)`, "", ""]);
 }
-if (x.drain) {
+if (x.drain?.runs) {
   const d = x.drain;
-  rows.push([`drain: reconnects per second, ${fmt(d.clients)} clients, ${d.window_ms} ms window, peak / mean`, `${d.peak_per_second} / ${d.mean_per_second}`,
-    `even spread ${d.even_spread_per_second}; reconnects per second ${d.reconnects_per_second.join(", ")} (last: after the window); signals per second ${d.signals_per_second?.join(", ")}; signal to reconnected p50 ${d.signal_to_reconnect_ms?.p50} ms, p99 ${d.signal_to_reconnect_ms?.p99} ms`, "", ""]);
+  for (const run of d.runs) for (const [kind, k] of Object.entries(run.kinds as Record<string, any>)) {
+    rows.push([`drain (${run.mode}, ${kind}): reconnects per second peak / even spread, ${fmt(d.clients)} official clients, ${d.window_ms} ms window`,
+      `${k.reconnects_per_second.peak} / ${k.even_spread_per_second} (${k.reconnects_per_second.over_even}x)`,
+      `offline p50 / max ${k.offline_ms?.p50} / ${k.offline_ms?.max} ms; signal to old closed p99 ${k.signal_to_old_closed_ms?.p99} ms; clients logging errors ${k.clients_with_errors}`,
+      "<= 1.5x", k.reconnects_per_second.over_even <= 1.5 ? "met" : "**missed**"]);
+  }
 }
 if (x.hotRestart) {
   const h = x.hotRestart;

@@ -79,6 +79,9 @@ export interface HttpListener {
   /** HCM drain_timeout: after "Connection: close"/GOAWAY, how long before the connection is closed
    *  (Envoy's default 5 s; upgraded websockets are not affected: ENVOY-NOTES "Draining"). */
   drainTimeout?: string;
+  /** Listener traffic_direction: `POST /drain_listeners?inboundonly` stops every listener except
+   *  the OUTBOUND ones (listener_manager_impl.cc stopListeners, StopListenersType::InboundOnly). */
+  trafficDirection?: "INBOUND" | "OUTBOUND";
 }
 
 export interface HealthCheck {
@@ -264,6 +267,7 @@ export class EnvoyConfig {
       name: l.name,
       address: socketAddress(l.address),
       ...(l.drainType ? { drain_type: l.drainType } : {}),
+      ...(l.trafficDirection ? { traffic_direction: l.trafficDirection } : {}),
       filter_chains: [{
         filters: [
           ...(l.networkFilters ?? []).map((f) => this.networkWasmFilter(f)),

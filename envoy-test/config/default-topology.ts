@@ -141,6 +141,9 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
     address: o.operator ?? { host: "127.0.0.1", port: 8081 },
     statPrefix: "operator",
     websocket: false,
+    // Marked OUTBOUND so `POST /drain_listeners?inboundonly` stops the public listener and leaves
+    // this one accepting: drain-signal's status and cancel stay reachable during the drain.
+    trafficDirection: "OUTBOUND",
     httpFilters: [
       { name: "drain-signal-control", module: "drain-signal.wasm", rootId: "drain_signal", vmId: VM_ID,
         configuration: o.operatorDrainSignalConfig ?? defaultOperatorDrainSignalConfig(drain) },

@@ -20,8 +20,9 @@ export interface AdminDeps {
   drain: DrainManager;
   /** GET /server_info: envoy.admin.v3.ServerInfo as JSON (hot-restart/server-info.ts) */
   serverInfo?: () => object;
-  /** POST /drain_listeners: stop listeners now, or after the drain time with ?graceful */
-  drainListeners(graceful: boolean): void;
+  /** POST /drain_listeners: stop listeners now, or after the drain time with ?graceful;
+   *  ?inboundonly: only listeners whose traffic_direction is not OUTBOUND */
+  drainListeners(graceful: boolean, inboundOnly: boolean): void;
 }
 
 type Reply = { status: number; body: string; type?: string };
@@ -48,7 +49,7 @@ export class AdminServer {
       "/listeners": (q) => (q.get("format") === "json" ? { status: 200, body: this.listenersJson(), type: JSON_TYPE } : { status: 200, body: this.listenersText() }),
     };
     this.post = {
-      "/drain_listeners": (q) => { d.drainListeners(q.has("graceful")); return { status: 200, body: "OK\n" }; },
+      "/drain_listeners": (q) => { d.drainListeners(q.has("graceful"), q.has("inboundonly")); return { status: 200, body: "OK\n" }; },
       "/healthcheck/fail": () => { d.drain.setHealthCheckFailed(true); return { status: 200, body: "OK\n" }; },
       "/healthcheck/ok": () => { d.drain.setHealthCheckFailed(false); return { status: 200, body: "OK\n" }; },
     };

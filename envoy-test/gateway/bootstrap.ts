@@ -115,12 +115,14 @@ function parseListener(l: YamlObject): ListenerConfig {
   if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1 && backlog <= 0xffffffff)) {
     throw new ConfigError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
   }
+  // config/core/v3/base.proto TrafficDirection; /drain_listeners?inboundonly skips OUTBOUND ones.
+  const direction = l.enumName("traffic_direction", ["UNSPECIFIED", "INBOUND", "OUTBOUND"] as const, "UNSPECIFIED");
   l.done();
   const terminal = filters.findIndex((f) => f.kind !== "wasm");
   if (terminal !== filters.length - 1) {
     throw new ConfigError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
   }
-  return { name, address, filters, ...(backlog !== undefined ? { backlog } : {}) };
+  return { name, address, filters, trafficDirection: direction, ...(backlog !== undefined ? { backlog } : {}) };
 }
 
 function typedConfig(f: YamlObject, expected: string): YamlObject {

@@ -66,6 +66,8 @@ export interface ListenerConfig {
   name: string; address: SocketAddress; filters: NetworkFilterConfig[];
   /** tcp_backlog_size; undefined: Envoy's default, net.core.somaxconn on Linux (128 elsewhere) */
   backlog?: number;
+  /** traffic_direction (default UNSPECIFIED): `/drain_listeners?inboundonly` leaves OUTBOUND listeners running */
+  trafficDirection?: "UNSPECIFIED" | "INBOUND" | "OUTBOUND";
 }
 
 export interface HealthCheckConfig {

@@ -83,10 +83,13 @@ export class Gateway {
     await a?.close();
   }
 
-  /** Stops every listener (Envoy stopListeners), as /drain_listeners does. */
-  stopListeners(): void {
+  /** Stops every listener (Envoy stopListeners), as /drain_listeners does; inboundOnly leaves
+   *  listeners with traffic_direction OUTBOUND running (listener_manager_impl.cc stopListeners,
+   *  StopListenersType::InboundOnly). */
+  stopListeners(inboundOnly = false): void {
     for (const l of this.listeners) {
       if (l.stopped) continue;
+      if (inboundOnly && l.config.trafficDirection === "OUTBOUND") continue;
       l.stop();
       this.stats.counter("listener_manager.listener_stopped").inc();
     }
@@ -161,11 +164,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       admin = new AdminServer({
         stats, statsTags: config.statsTags, clusters, listeners, drain,
         serverInfo: () => serverInfo({ ...opts, workers, drain, startedMs, originalStartTimeMs: opts.originalStartTimeMs ?? startedMs }),
-        drainListeners: (graceful) => {
+        drainListeners: (graceful, inboundOnly) => {
           // listeners_handler.cc handlerDrainListeners: graceful keeps accepting for the drain
           // time, then stops the listeners; otherwise they stop now. Both start the drain sequence.
-          if (graceful) drain.startDrainSequence(() => gateway.stopListeners());
-          else { drain.startDrainSequence(() => {}); gateway.stopListeners(); }
+          // ?inboundonly stops only listeners not marked OUTBOUND.
+          if (graceful) drain.startDrainSequence(() => gateway.stopListeners(inboundOnly));
+          else { drain.startDrainSequence(() => {}); gateway.stopListeners(inboundOnly); }
         },
       });
       await admin.start(config.admin);

@@ -23,8 +23,8 @@ export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
 export const POLL_EPOCH_KEY = "drain_signal.admin_epoch";
 
 class EnvoyDrainEdit extends TableEdit {
-  constructor(readonly timing: DrainTiming, readonly nowMs: u64) { super(); }
-  apply(t: DrainTable): bool { return applyEnvoyDraining(t, this.timing, this.nowMs); }
+  constructor(readonly timing: DrainTiming, readonly nowMs: u64, readonly shutdown: bool) { super(); }
+  apply(t: DrainTable): bool { return applyEnvoyDraining(t, this.timing, this.nowMs, this.shutdown); }
 }
 
 @final
@@ -73,10 +73,13 @@ export class AdminPoller extends HttpCallHandler {
     const body = httpCallResponseBody.getText();
     const s = parseAdminStats(body);
     if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
-    if (!s.draining && !newerEpoch(s.hotRestartEpoch)) return;
+    // A hot restart's parent is going away too: shut down, as with stopped listeners.
+    const parentOfNewer = newerEpoch(s.hotRestartEpoch);
+    if (!s.draining && !parentOfNewer) return;
     const now = currentMs();
-    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now)) == EditResult.Written) {
+    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown || parentOfNewer)) == EditResult.Written) {
       logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
+        ", listener_manager.listener_stopped " + s.listenersStopped.toString() +
         ", server.state " + s.serverState.toString() + ", server.hot_restart_epoch " + s.hotRestartEpoch.toString() +
         "): drain of all services started");
     }

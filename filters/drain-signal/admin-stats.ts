@@ -30,8 +30,12 @@ export class AdminDrainStatus {
    *  - the server fails health checks (POST /healthcheck/fail; server.state becomes DRAINING,
    *    source/server/utils.cc serverState). */
   get draining(): bool {
-    return this.listenersDraining > 0 || (this.listenersStopped > 0 && this.hotRestartEpoch <= 0) ||
-      this.serverState == SERVER_STATE_DRAINING;
+    return this.shuttingDown || this.serverState == SERVER_STATE_DRAINING;
+  }
+
+  /** Listeners stopped or draining: the process is going away, not only out of rotation. */
+  get shuttingDown(): bool {
+    return this.listenersDraining > 0 || (this.listenersStopped > 0 && this.hotRestartEpoch <= 0);
   }
 }
 

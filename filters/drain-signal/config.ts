@@ -4,7 +4,7 @@ import { asciiLower } from "../../sdk/ascii";
 import { ConfigReader } from "../../sdk/config";
 import { DrainTiming } from "./control";
 import { MAX_WINDOW_MS } from "./schedule";
-import { Dialect, Signal, dialectFromName } from "./signal";
+import { Dialect, Signal, closesAtSignalByDefault, dialectFromName } from "./signal";
 import { isServiceName } from "./state";
 
 @final
@@ -32,7 +32,7 @@ export class Control {
 @final
 export class DrainConfig {
   serviceHeader: string = "x-wss-service";
-  defaultSignal: Signal = new Signal(Dialect.SlackRtm, "");
+  defaultSignal: Signal = new Signal(Dialect.SlackRtm, "", true);
   services: ServiceSignal[] = [];
   timing: DrainTiming = new DrainTiming();
   tickMs: u32 = 200;
@@ -45,11 +45,11 @@ export class DrainConfig {
   }
 }
 
-/** DESIGN.md defaults: slack-rtm for messages and presence, socket-mode for apps. */
+/** Defaults: slack-rtm (goodbye, then Close 1001 at once) for messages and presence, socket-mode for apps. */
 function defaultServices(): ServiceSignal[] {
   return [
-    new ServiceSignal("messages", new Signal(Dialect.SlackRtm, "")),
-    new ServiceSignal("presence", new Signal(Dialect.SlackRtm, "")),
+    new ServiceSignal("messages", new Signal(Dialect.SlackRtm, "", true)),
+    new ServiceSignal("presence", new Signal(Dialect.SlackRtm, "", true)),
     new ServiceSignal("apps", new Signal(Dialect.SocketMode, "")),
   ];
 }
@@ -66,7 +66,7 @@ export function parseConfig(text: string): ParsedConfig {
   if (text.trim().length == 0) { c.services = defaultServices(); return new ParsedConfig(c, ""); }
   const r = ConfigReader.parse(text);
   c.serviceHeader = asciiLower(r.string("service_header", false, "x-wss-service"));
-  const def = readSignal(r, "default_dialect", "default_text", "slack-rtm");
+  const def = readSignal(r, "default_dialect", "default_text", "default_close_at_signal", "slack-rtm");
   if (def != null) c.defaultSignal = def;
   c.timing.windowMs = <u64>r.int("window_ms", false, 20000, 0, <i64>MAX_WINDOW_MS);
   c.timing.graceMs = <u64>r.int("grace_ms", false, 5000, 0, <i64>MAX_WINDOW_MS);
@@ -80,7 +80,7 @@ export function parseConfig(text: string): ParsedConfig {
       const s = r.element("services", i, services[i]);
       if (s == null) break;
       const name = s.string("name", true, "");
-      const sig = readSignal(s, "dialect", "text", "");
+      const sig = readSignal(s, "dialect", "text", "close_at_signal", "");
       if (r.error != null) break;
       if (!isServiceName(name)) { s.fail(s.keyPath("name"), "\"" + name + "\" is not a service name (1-64 of A-Z a-z 0-9 . _ -)"); break; }
       for (let j = 0; j < c.services.length; j++) {
@@ -121,14 +121,18 @@ export function parseConfig(text: string): ParsedConfig {
   return new ParsedConfig(c, "");
 }
 
-/** Reads a dialect key (and its text key for custom). Records errors in the reader. */
-function readSignal(r: ConfigReader, dialectKey: string, textKey: string, def: string): Signal | null {
+/** Reads a dialect key (and its text key for custom, and whether a Close follows the signal at
+ *  once: by default only for slack-rtm). Records errors in the reader. */
+function readSignal(r: ConfigReader, dialectKey: string, textKey: string, closeKey: string, def: string): Signal | null {
   const name = r.string(dialectKey, def.length == 0, def);
   const text = r.string(textKey, false, "");
+  const closeIfAbsent = r.bool(closeKey, false, true);
+  const closeGiven = closeIfAbsent == r.bool(closeKey, false, false);
   if (r.error != null) return null;
   const d = dialectFromName(name);
   if (d < 0) { r.fail(r.keyPath(dialectKey), "\"" + name + "\" is not one of slack-rtm, socket-mode, close, custom"); return null; }
   if (d == Dialect.Custom && text.length == 0) { r.fail(r.keyPath(textKey), "required when " + dialectKey + " is custom"); return null; }
   if (d != Dialect.Custom && text.length > 0) { r.fail(r.keyPath(textKey), "only allowed when " + dialectKey + " is custom"); return null; }
-  return new Signal(<Dialect>d, text);
+  if (d == Dialect.Close && closeGiven) { r.fail(r.keyPath(closeKey), "not allowed when " + dialectKey + " is close (the signal is the Close)"); return null; }
+  return new Signal(<Dialect>d, text, closeGiven ? closeIfAbsent : closesAtSignalByDefault(<Dialect>d));
 }

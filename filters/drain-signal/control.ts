@@ -6,7 +6,7 @@
 //   POST <prefix>/cancel[?service=NAME]
 //   GET  <prefix>/status
 // Without service= the request applies to every service.
-import { ALL_SERVICES, DrainEntry, DrainTable, SOURCE_ENVOY, SOURCE_OPERATOR, isServiceName, parseDecimal } from "./state";
+import { ALL_SERVICES, DrainEntry, DrainTable, SOURCE_ENVOY, SOURCE_ENVOY_SHUTDOWN, SOURCE_OPERATOR, isServiceName, parseDecimal } from "./state";
 import { MAX_WINDOW_MS } from "./schedule";
 
 export const enum ControlAction { Start = 0, Cancel = 1, Status = 2 }
@@ -139,12 +139,19 @@ export function applyControl(table: DrainTable, req: ControlRequest, timing: Dra
 }
 
 /** Envoy drains: start an all-services drain unless one is active, or one was already started
- *  for Envoy's drain (an operator who cancelled it keeps it cancelled). Returns whether the
- *  table changed. */
-export function applyEnvoyDraining(table: DrainTable, timing: DrainTiming, nowMs: u64): bool {
+ *  for this stage of Envoy's drain (an operator who cancelled it keeps it cancelled). The
+ *  stages are health checks failing (`shutdown` false) and listeners stopped or draining
+ *  (`shutdown` true): a cancelled health-check drain does not hide the shutdown that follows,
+ *  whose websockets would otherwise all drop together when the process exits. Returns whether
+ *  the table changed. */
+export function applyEnvoyDraining(table: DrainTable, timing: DrainTiming, nowMs: u64, shutdown: bool = false): bool {
   const existing = table.find(ALL_SERVICES);
-  if (existing != null && (!existing.cancelled || existing.source == SOURCE_ENVOY)) return false;
-  newEntry(table, ALL_SERVICES, nowMs, timing.windowMs, timing.graceMs, timing.deadlineMs, SOURCE_ENVOY);
+  if (existing != null) {
+    if (!existing.cancelled) return false;
+    if (existing.source == SOURCE_ENVOY_SHUTDOWN) return false;
+    if (existing.source == SOURCE_ENVOY && !shutdown) return false;
+  }
+  newEntry(table, ALL_SERVICES, nowMs, timing.windowMs, timing.graceMs, timing.deadlineMs, shutdown ? SOURCE_ENVOY_SHUTDOWN : SOURCE_ENVOY);
   return true;
 }
 

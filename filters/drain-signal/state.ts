@@ -6,6 +6,7 @@
 //
 // Text encoding, one line per scope after a version line ("drain-signal v1"):
 //   <scope> <generation> <startedAtMs> <windowMs> <graceMs> <deadlineMs> <active|cancelled> <source>
+// source: operator, envoy (health checks fail) or envoy-shutdown (listeners stopped or draining).
 // scope is "*" (every service) or a service name; deadlineMs is relative to startedAtMs.
 import { offsetForFraction, signalOffsetMs } from "./schedule";
 
@@ -15,6 +16,8 @@ const HEADER = "drain-signal v1";
 
 export const SOURCE_OPERATOR = "operator";
 export const SOURCE_ENVOY = "envoy";
+/** Envoy stopped or removed listeners (the shutdown itself, not only failing health checks). */
+export const SOURCE_ENVOY_SHUTDOWN = "envoy-shutdown";
 
 /** Values of the wss.drain.state gauge. */
 export const enum DrainPhase { None = 0, Window = 1, Grace = 2, Deadline = 3 }
@@ -140,7 +143,7 @@ export class DrainTable {
       e.generation = <u32>nums[0]; e.startedAtMs = nums[1]; e.windowMs = nums[2]; e.graceMs = nums[3]; e.deadlineMs = nums[4];
       if (f[6] == "cancelled") e.cancelled = true;
       else if (f[6] != "active") { DrainTable.lastError = where + ": field 7 must be active or cancelled"; return null; }
-      if (f[7] != SOURCE_OPERATOR && f[7] != SOURCE_ENVOY) { DrainTable.lastError = where + ": unknown source \"" + f[7] + "\""; return null; }
+      if (f[7] != SOURCE_OPERATOR && f[7] != SOURCE_ENVOY && f[7] != SOURCE_ENVOY_SHUTDOWN) { DrainTable.lastError = where + ": unknown source \"" + f[7] + "\""; return null; }
       e.source = f[7];
       t.entries.push(e);
     }

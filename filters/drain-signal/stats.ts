@@ -1,4 +1,4 @@
-// The filter's stats (DESIGN.md "Stats"; Envoy shows them as wasmcustom.<name>). Every worker VM
+// The filter's stats (Envoy shows them as wasmcustom.<name>). Every worker VM
 // defines the same names, so Envoy keeps one stat each for the whole process
 // (source/extensions/common/wasm/context.cc, Context::defineMetric).
 import { Counter, Gauge } from "../../sdk";

@@ -1,6 +1,6 @@
 // One HTTP stream. Control requests are answered here; a websocket (101 response) has its
 // server->client bytes followed by a FrameWatcher (proxy_on_response_body after the upgrade: Envoy
-// docs arch_overview/http/upgrades, ENVOY-NOTES.md) and receives the signal at its moment.
+// docs arch_overview/http/upgrades) and receives the signal at its moment.
 import {
   HttpContext, FilterHeadersStatus, FilterDataStatus, requestHeaders, responseHeaders, responseBody,
   freeBytes, getProperty, rawLength, asciiLower,
@@ -104,10 +104,10 @@ export class DrainStream extends HttpContext {
     if (watcher.needsBytes(bodySize)) {
       const ptr = responseBody.getRawPtr(0, bodySize);   // no allocation per chunk
       if (ptr == 0) return FilterDataStatus.Continue;
-      inj = watcher.onChunkAt(ptr, rawLength(), endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame);
+      inj = watcher.onChunkAt(ptr, rawLength(), endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame, signal.closes);
       freeBytes(ptr);
     } else {
-      inj = watcher.onChunkAt(0, bodySize, endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame);
+      inj = watcher.onChunkAt(0, bodySize, endOfStream, now, signalAt, drain, signal.frame, signal.isClose, root.closeFrame, signal.closes);
     }
     this.save();
     if (inj.edit == Edit.None) {

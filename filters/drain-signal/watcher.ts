@@ -2,7 +2,7 @@
 // drain signal or the closing Close frame may be added without corrupting anything.
 //
 // Envoy hands upgraded websocket bytes to proxy_on_response_body as raw TCP reads, not aligned
-// to frames (source/extensions/common/wasm/context.cc, Context::onResponseBody; ENVOY-NOTES.md),
+// to frames (source/extensions/common/wasm/context.cc, Context::onResponseBody),
 // and proxy_set_buffer_bytes can only prepend, append or replace a prefix of the chunk
 // (Context::setBufferBytes -> Buffer::copyFrom). So an added frame goes at the start of a chunk
 // (when the previous chunk ended on a boundary) or at its end (when this one does):
@@ -75,15 +75,18 @@ export class FrameWatcher {
    *  drain: the drain that applies to this stream (null: none); signal: the signal frame
    *  (a Close frame for the close dialect: signalIsClose); closeFrame: Close 1001. */
   onChunk(ptr: usize, len: usize, endOfStream: bool, nowMs: u64, connectionId: u64,
-          drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer): Injection {
+          drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer,
+          signalCloses: bool = false): Injection {
     const signalAt = drain == null ? 0 : drain.signalAtMs(connectionId);
-    return this.onChunkAt(ptr, len, endOfStream, nowMs, signalAt, drain, signal, signalIsClose, closeFrame);
+    return this.onChunkAt(ptr, len, endOfStream, nowMs, signalAt, drain, signal, signalIsClose, closeFrame, signalCloses);
   }
 
   /** onChunk with the stream's moment in the drain already worked out (signalAtMs: ignored
-   *  without a drain). */
+   *  without a drain). signalCloses: the signal is a data frame followed by a Close (placed as
+   *  a data frame; the stream is closed once it went out). */
   onChunkAt(ptr: usize, len: usize, endOfStream: bool, nowMs: u64, signalAt: u64,
-            drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer): Injection {
+            drain: DrainEntry | null, signal: ArrayBuffer, signalIsClose: bool, closeFrame: ArrayBuffer,
+            signalCloses: bool = false): Injection {
     const out = this.out;
     out.reset();
     const phase = this.phase;
@@ -110,11 +113,12 @@ export class FrameWatcher {
       // The signal first, even when the stream was quiet past its moment: the polite request
       // to reconnect is what clients act on; the Close only follows after the grace.
       const atEnd = signalIsClose ? reader.atFrameBoundary() : reader.canInject();
-      if (this.place(out, signalIsClose ? closeOkBefore : dataOkBefore, atEnd, signal, signalIsClose)) {
+      // A signal ending with a Close replaces the chunk when it goes first (nothing may follow it).
+      if (this.place(out, signalIsClose ? closeOkBefore : dataOkBefore, atEnd, signal, signalIsClose || signalCloses)) {
         out.signalled = true;
         this.signalledGeneration = drain.generation;
         this.signalledAtMs = nowMs;
-        this.phase = signalIsClose ? Phase.Closed : Phase.Signalled;
+        this.phase = signalIsClose || signalCloses ? Phase.Closed : Phase.Signalled;
         return out;
       }
       // A fragmented message kept the data frame out for the whole grace: Close 1001 instead

@@ -87,13 +87,15 @@ export interface TopologyOptions {
   endpoints: (service: string) => { address: string; port: number }[];
   /** drain-signal timing and poll settings for the public listener */
   drain: { window_ms: number; grace_ms: number; deadline_ms: number; tick_ms: number; pollAdmin: boolean };
+  /** optional extra keys of the public drain-signal configuration */
+  drainExtra?: Record<string, unknown>;
   /** add an internal listener answering drain-signal's operator route */
   internal: boolean;
 }
 
 export function topology(o: TopologyOptions): object {
   const timing = { window_ms: o.drain.window_ms, grace_ms: o.drain.grace_ms, deadline_ms: o.drain.deadline_ms, tick_ms: o.drain.tick_ms };
-  const publicDrain = { ...timing, ...(o.drain.pollAdmin ? { admin: { cluster: "envoy_admin", poll_ms: 200, timeout_ms: 500 } } : {}) };
+  const publicDrain = { ...timing, ...(o.drain.pollAdmin ? { admin: { cluster: "envoy_admin", poll_ms: 200, timeout_ms: 500 } } : {}), ...o.drainExtra };
   const listeners: object[] = [{
     name: "public", address: address("127.0.0.1", 0),
     filter_chains: [{ filters: [hcm("public", [
@@ -103,7 +105,9 @@ export function topology(o: TopologyOptions): object {
   }];
   if (o.internal) {
     listeners.push({
-      name: "internal", address: address("127.0.0.1", 0),
+      // OUTBOUND: /drain_listeners?inboundonly leaves it accepting, so the operator route answers
+      // during a shutdown drain.
+      name: "internal", address: address("127.0.0.1", 0), traffic_direction: "OUTBOUND",
       filter_chains: [{ filters: [hcm("internal", [
         wasmFilter("drain_signal_control", "drain_signal", o.modules.drain, JSON.stringify({ ...timing, control: { token: TOKEN } })),
       ])] }],

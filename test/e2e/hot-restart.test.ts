@@ -10,13 +10,12 @@
 //   parent exits at its --parent-shutdown-time-s;
 // - a config that does not validate is refused and the running epoch stays.
 // 1,000 messages websockets (HOT_RESTART_CLIENTS changes it) in the three reconnect behaviours of
-// drain-signal-clients.ts (Slack's RTM and Socket Mode clients among them), 26 apps websockets
-// against a limit of 20.
+// hot-restart-clients.ts, 26 apps websockets against a limit of 20.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
-import { DrainClient, openAll, waitFor, type Behaviour } from "./drain-signal-clients.ts";
+import { DrainClient, openAll, waitFor, type Behaviour } from "./hot-restart-clients.ts";
 import { buildModules, startHotRestartTarget, type HotRestartTarget } from "./hot-restart-target.ts";
 import { LimitedClient, UpgradeLoad, adminStats, waitUntil } from "./hot-restart-clients.ts";
 import { e2eTarget } from "./envoy-target.ts";

@@ -97,6 +97,30 @@ describe("draining", () => {
     } finally { await gw.close(); }
   });
 
+  test("POST /drain_listeners?inboundonly stops every listener but the OUTBOUND ones, which keep accepting", async () => {
+    const base = config(backends, ok.port) as { static_resources: { listeners: Record<string, unknown>[] } };
+    const listeners = base.static_resources.listeners;
+    listeners.push({ ...listeners[0], name: "operator", traffic_direction: "OUTBOUND" }, { ...listeners[0], name: "inbound", traffic_direction: "INBOUND" });
+    const gw = await startGateway({ config: base, drainStrategy: "immediate" });
+    try {
+      const [ingress, operator, inbound] = ["ingress", "operator", "inbound"].map((n) => gw.listenerAddress(n).port);
+      await post(gw.adminAddress().port, "/drain_listeners?inboundonly");
+      assert.deepEqual([await connectable(ingress), await connectable(operator), await connectable(inbound)], [false, true, false]);
+      assert.equal(gw.stats.get("listener_manager.listener_stopped"), 2);
+      assert.match(await rawExchange(operator, keepAliveGet, (x) => x.endsWith("ok")), /^HTTP\/1\.1 200/);
+      // Without inboundonly, the OUTBOUND listener stops too.
+      await post(gw.adminAddress().port, "/drain_listeners");
+      assert.equal(await connectable(operator), false);
+      assert.equal(gw.stats.get("listener_manager.listener_stopped"), 3);
+    } finally { await gw.close(); }
+  });
+
+  test("a listener's traffic_direction must be one of Envoy's names", async () => {
+    const base = config(backends, ok.port) as { static_resources: { listeners: Record<string, unknown>[] } };
+    base.static_resources.listeners[0].traffic_direction = "SIDEWAYS";
+    await assert.rejects(startGateway({ config: base }), /traffic_direction/);
+  });
+
   test("POST /drain_listeners?graceful keeps accepting during the drain time, drain-closes HTTP/1.1, then stops the listener", async () => {
     const gw = await startGateway({ config: config(backends, ok.port), drainStrategy: "immediate", drainTimeS: 0.3 });
     try {

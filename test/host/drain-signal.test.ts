@@ -12,13 +12,21 @@ import {
 const skip = existsSync(WASM) ? false : `${WASM} not built (npx tsx envoy-test/build.ts drain-signal)`;
 const WINDOW = 4000, GRACE = 1000, DEADLINE = 6000, TICK = 100;
 
+// The signalling tests follow the goodbye alone, then the Close after the grace
+// (close_at_signal false); the default, goodbye and Close together, has its own test.
+const GOODBYE_THEN_GRACE = [
+  { name: "messages", dialect: "slack-rtm", close_at_signal: false },
+  { name: "presence", dialect: "slack-rtm", close_at_signal: false },
+  { name: "apps", dialect: "socket-mode" },
+];
+
 async function setup(extra: Record<string, unknown> = {}, workers = 2): Promise<{ host: Host; plugin: Plugin }> {
   const host = new Host({ clock: new ManualClock() });
   const plugin = await host.loadPlugin({
     wasm: WASM, rootId: "drain_signal", vmId: "wss", workers,
     configuration: JSON.stringify({
       window_ms: WINDOW, grace_ms: GRACE, deadline_ms: DEADLINE, tick_ms: TICK,
-      control: { token: TOKEN }, ...extra,
+      control: { token: TOKEN }, services: GOODBYE_THEN_GRACE, ...extra,
     }),
   });
   return { host, plugin };
@@ -131,6 +139,23 @@ describe("drain-signal signalling", { skip }, () => {
     host.advance(WINDOW);
     assert.equal(toHex(serverSends(apps, PING)), toHex(concat(PING, DISCONNECT)));
     assert.equal(toHex(serverSends(messages, PING)), toHex(concat(PING, GOODBYE)));
+  });
+
+  it("by default follows the RTM goodbye at once with Close 1001 (RTMClient reconnects on the close only) and Socket Mode's disconnect with nothing", async () => {
+    const { host, plugin } = await setup({ services: undefined });
+    const apps = openWebsocket(plugin, { service: "apps", connectionId: 5 });
+    const messages = openWebsocket(plugin, { service: "messages", connectionId: 6 });
+    const other = openWebsocket(plugin, { service: "unlisted", connectionId: 8 });
+    controlRequest(plugin, "POST", "/drain-signal/start");
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(apps, PING)), toHex(concat(PING, DISCONNECT)));
+    assert.equal(toHex(serverSends(messages, PING)), toHex(concat(PING, GOODBYE, CLOSE_1001)));
+    assert.equal(toHex(serverSends(other, PING)), toHex(concat(PING, GOODBYE, CLOSE_1001)), "default_dialect slack-rtm closes too");
+    // After the Close nothing more reaches the client, and no second Close follows the grace.
+    host.advance(GRACE);
+    assert.equal(serverSends(messages, PING).length, 0);
+    assert.equal(stat(host, "grace_close"), 0);
+    assert.equal(stat(host, "signalled"), 3);
   });
 
   it("drains only the named service", async () => {
@@ -255,7 +280,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.equal(calls.length, 1);
     calls[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 1\nserver.state: 0\n" });
     const started = EPOCH_MS + 600;
-    assert.equal(sharedState(host), `drain-signal v1\n* 1 ${started} ${WINDOW} ${GRACE} ${DEADLINE} active envoy`);
+    assert.equal(sharedState(host), `drain-signal v1\n* 1 ${started} ${WINDOW} ${GRACE} ${DEADLINE} active envoy-shutdown`);
     host.advance(WINDOW);
     assert.equal(toHex(serverSends(s, HELLO)), toHex(concat(HELLO, GOODBYE)));
     // Still draining at the next poll: the drain is not restarted.
@@ -279,7 +304,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.equal(sharedState(host), "drain-signal v1", "the same epoch: nothing");
     host.advance(500);
     for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
-    assert.match(sharedState(host)!, / active envoy$/);
+    assert.match(sharedState(host)!, / active envoy-shutdown$/, "the parent of a hot restart is going away");
   });
 
   it("does not drain a hot restart child on its parent's imported listener_stopped", async () => {
@@ -299,6 +324,24 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     host.advance(500);
     for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "server.state: 1\n" });
     assert.match(sharedState(host)!, / cancelled envoy$/);
+  });
+
+  it("signals again at shutdown (listeners stopped) after an operator cancelled the health-check drain", async () => {
+    const { host, plugin } = await setup(admin);
+    const s = openWebsocket(plugin, { service: "apps", connectionId: 9 });
+    host.advance(TICK);
+    host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 1\n" });
+    assert.equal(JSON.parse(controlRequest(plugin, "POST", "/drain-signal/cancel").body).action, "cancelled");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 1\n" });
+    assert.match(sharedState(host)!, /^\* 2 \d+ .* active envoy-shutdown$/m);
+    host.advance(WINDOW);
+    assert.equal(toHex(serverSends(s, PING)), toHex(concat(PING, DISCONNECT)));
+    // A cancel of the shutdown drain is kept: polling does not restart it.
+    assert.equal(JSON.parse(controlRequest(plugin, "POST", "/drain-signal/cancel").body).action, "cancelled");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 1\n" });
+    assert.match(sharedState(host)!, / cancelled envoy-shutdown$/);
   });
 
   it("logs a failing poll once and starts nothing", async () => {
@@ -335,7 +378,7 @@ describe("drain-signal per-websocket state", { skip }, () => {
     const alpha = openWebsocket(plugin, { service: "team-alpha", connectionId: 42 });
     assert.equal(controlRequest(plugin, "POST", "/drain-signal/start?service=team-beta").status, 200);
     host.advance(WINDOW);
-    assert.equal(toHex(serverSends(beta, HELLO)), toHex(concat(HELLO, GOODBYE)));
+    assert.equal(toHex(serverSends(beta, HELLO)), toHex(concat(HELLO, GOODBYE, CLOSE_1001)));
     assert.equal(toHex(serverSends(alpha, HELLO)), toHex(HELLO));
   });
 

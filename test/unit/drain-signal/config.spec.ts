@@ -18,11 +18,29 @@ describe("drain-signal configuration", () => {
     expect(c.control).toBeNull();
   });
 
-  it("encodes the slack-rtm signal as an unmasked FIN text frame holding {\"type\":\"goodbye\"}", () => {
-    const f = Uint8Array.wrap(parseConfig("").config!.signalFor("messages").frame);
+  it("encodes the slack-rtm signal as an unmasked FIN text frame holding {\"type\":\"goodbye\"}, then Close 1001", () => {
+    const s = parseConfig("").config!.signalFor("messages");
+    const f = Uint8Array.wrap(s.frame);
     expect(f[0]).toBe(0x81);
     expect(f[1]).toBe(18);
-    expect(String.UTF8.decode(f.slice(2).buffer)).toBe('{"type":"goodbye"}');
+    expect(String.UTF8.decode(f.slice(2, 20).buffer)).toBe('{"type":"goodbye"}');
+    expect(f.length).toBe(24);
+    expect(f[20]).toBe(0x88);
+    expect(f[21]).toBe(2);
+    expect((<u32>f[22] << 8) | f[23]).toBe(1001);
+    expect(s.closes).toBe(true);
+    expect(s.isClose).toBe(false);
+    expect(parseConfig("").config!.signalFor("apps").closes).toBe(false);
+  });
+
+  it("reads close_at_signal per service and as default_close_at_signal", () => {
+    const c = parseConfig('{"default_close_at_signal":false,"services":[{"name":"apps","dialect":"socket-mode","close_at_signal":true},{"name":"m","dialect":"slack-rtm"}]}').config!;
+    expect(c.defaultSignal.closes).toBe(false);
+    expect(Uint8Array.wrap(c.defaultSignal.frame).length).toBe(20);
+    expect(c.signalFor("apps").closes).toBe(true);
+    expect(c.signalFor("m").closes).toBe(true);
+    expect(parseConfig('{"services":[{"name":"a","dialect":"close","close_at_signal":true}]}').error).toBe("services[0].close_at_signal: not allowed when dialect is close (the signal is the Close)");
+    expect(parseConfig('{"default_close_at_signal":"yes"}').error).not.toBeNull();
   });
 
   it("encodes the socket-mode signal as disconnect with reason refresh_requested", () => {
