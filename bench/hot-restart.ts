@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const [listenPort, adminPort] = [await freePort(), await freePort()];
   const configPath = join(dir, "envoy.json");
   writeTopology(configPath, {
-    wasmDir: resolve("build"), listenPort, adminPort, endpoints: (s) => endpoints[s], appsLimit: 100_000,
+    wasmDir: resolve("build"), listenPort, adminPort, endpoints: (s) => endpoints[s], presenceLimit: 100_000,
     drain: { window_ms: WINDOW, grace_ms: GRACE, deadline_ms: DEADLINE, poll_ms: 100 }, statsFlushInterval: "1s",
   });
   const r = new HotRestarter({ configPath, drainTimeS: DRAIN_TIME_S, parentShutdownTimeS: PARENT_SHUTDOWN_S, log: () => {} });

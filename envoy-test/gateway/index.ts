@@ -36,6 +36,9 @@ export interface GatewayOptions {
   baseId?: number;
   /** Start of epoch 0 (ms since the epoch), learnt from the parent on a hot restart */
   originalStartTimeMs?: number;
+  /** Runs once the filters are loaded, before the listeners accept (a hot restart child merges
+   *  its parent's stats here, so its first connection already sees them) */
+  beforeListen?: (gateway: Gateway) => Promise<void>;
 }
 
 export class Gateway {
@@ -149,6 +152,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
     }
     for (const c of clusters.values()) await c.start();
+    await opts.beforeListen?.(gateway);
     for (const l of listeners) await l.start(opts.inheritListener?.(l.config.name, l.config.address));
     stats.gauge("listener_manager.total_listeners_active").set(listeners.length);
     // Only listener removal over LDS moves total_listeners_draining (listener_manager_impl.cc

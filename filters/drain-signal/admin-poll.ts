@@ -18,8 +18,11 @@ import { DrainTable, parseDecimal } from "./state";
 export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
 /** server.hot_restart_epoch at this process's first answered poll. A hot restart child shuts the
  *  parent's admin down and serves the admin address itself (server.cc sendParentAdminShutdownRequest),
- *  so a higher epoch in a later reply means a newer process took over: this one is the parent,
- *  drained by its child (HotRestartingParent::Internal::drainListeners). */
+ *  so a higher epoch in a later reply means a newer process took over: this one is the parent. The
+ *  child does that early in its start-up, before it serves; it asks the parent to stop its
+ *  listeners only once its workers run (startWorkers -> drainParentListeners), and the parent's
+ *  listener_stopped reaches the child's admin with the next stats merge (counters are imported).
+ *  Signalling before that would send clients back to a parent still accepting. */
 export const POLL_EPOCH_KEY = "drain_signal.admin_epoch";
 
 class EnvoyDrainEdit extends TableEdit {
@@ -73,8 +76,9 @@ export class AdminPoller extends HttpCallHandler {
     const body = httpCallResponseBody.getText();
     const s = parseAdminStats(body);
     if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
-    // A hot restart's parent is going away too: shut down, as with stopped listeners.
-    const parentOfNewer = newerEpoch(s.hotRestartEpoch);
+    // A hot restart's parent, once its listeners are stopped, is going away: shut down, as with
+    // stopped listeners in epoch 0.
+    const parentOfNewer = newerEpoch(s.hotRestartEpoch) && s.listenersStopped > 0;
     if (!s.draining && !parentOfNewer) return;
     const now = currentMs();
     if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown || parentOfNewer)) == EditResult.Written) {

@@ -1,10 +1,11 @@
-// The hot-restart e2e topology: one public listener with ws-router -> conn-accounting ->
+// The hot-restart e2e topology: one public listener for messages, presence (limited) and apps, with
+// ws-router -> conn-accounting ->
 // drain-signal -> router, drain-signal polling the admin through a static cluster, and a
 // stats_flush_interval short enough that the child's merges of the parent's stats are frequent.
 // Written to a file: the hot restarter reads its config from disk at every epoch.
 import { writeFileSync } from "node:fs";
 
-export const SERVICES = ["messages", "apps"];
+export const SERVICES = ["messages", "presence", "apps"];
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
 
 function wasmFilter(name: string, rootId: string, filename: string, configuration: object): object {
@@ -26,15 +27,15 @@ export interface HotRestartTopology {
   listenPort: number;
   adminPort: number;
   endpoints: (service: string) => { address: string; port: number }[];
-  /** conn-accounting max_active for apps (messages: unlimited) */
-  appsLimit: number;
+  /** conn-accounting max_active for presence (the others: unlimited) */
+  presenceLimit: number;
   drain: { window_ms: number; grace_ms: number; deadline_ms: number; poll_ms: number };
   statsFlushInterval: string;
 }
 
 export function hotRestartTopology(o: HotRestartTopology): object {
   const router = { services: SERVICES.map((name) => ({ name, cluster: name })), routes: SERVICES.map((name) => ({ prefix: `/${name}`, service: name })) };
-  const accounting = { services: [{ name: "apps", max_active: o.appsLimit }], retry_after_s: 1, retry_after_jitter_s: 0, count_frames: true };
+  const accounting = { services: [{ name: "presence", max_active: o.presenceLimit }], retry_after_s: 1, retry_after_jitter_s: 0, count_frames: true };
   const drain = {
     window_ms: o.drain.window_ms, grace_ms: o.drain.grace_ms, deadline_ms: o.drain.deadline_ms, tick_ms: 50,
     admin: { cluster: "envoy_admin", poll_ms: o.drain.poll_ms, timeout_ms: 500 },

@@ -4,13 +4,15 @@
 //   stream of new upgrades;
 // - every websocket on the parent is signalled by drain-signal, which starts by itself when the
 //   child takes the admin address, and reconnects to the same URL, landing on the child;
-// - the apps limit (conn-accounting max_active) holds across both processes: the child counts the
-//   parent's reservations it imported with the parent's stats;
+// - the presence limit (conn-accounting max_active) holds across both processes: the child counts
+//   the parent's reservations it imported with the parent's stats;
 // - counters continue in the child's admin, the parent's gauge share goes when it exits, and the
 //   parent exits at its --parent-shutdown-time-s;
 // - a config that does not validate is refused and the running epoch stays.
 // 1,000 messages websockets (HOT_RESTART_CLIENTS changes it) in the three reconnect behaviours of
-// hot-restart-clients.ts, 26 apps websockets against a limit of 20.
+// hot-restart-clients.ts, 25 official RTMClient (messages) and 25 official SocketModeClient (apps)
+// reaching the proxy through a loopback Slack Web API, and 26 presence websockets against a
+// limit of 20.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
@@ -19,10 +21,13 @@ import { DrainClient, openAll, waitFor, type Behaviour } from "./hot-restart-cli
 import { buildModules, startHotRestartTarget, type HotRestartTarget } from "./hot-restart-target.ts";
 import { LimitedClient, UpgradeLoad, adminStats, waitUntil } from "./hot-restart-clients.ts";
 import { e2eTarget } from "./envoy-target.ts";
+import { startSlackWebApi, type SlackWebApi } from "../../envoy-test/backends/slack-web-api.ts";
+import { rtmClient, socketModeClient, startAll, type SlackClient } from "./slack-clients.ts";
 
 const CLIENTS = Number(process.env.HOT_RESTART_CLIENTS ?? 1000);
-const APPS_LIMIT = 20;
-const APPS_CLIENTS = 26;
+const LIMIT = 20;
+const LIMITED_CLIENTS = 26;
+const OFFICIAL = 25;
 const TIMES = { drainTimeS: 2, parentShutdownTimeS: 6 };
 const BEHAVIOURS: Behaviour[] = ["eager", "rtm", "socket-mode"];
 
@@ -30,24 +35,28 @@ describe(`hot restart: ${CLIENTS} websockets on one port (${process.env.E2E_TARG
   let backends: Backends;
   let proxy: HotRestartTarget;
   const clients: DrainClient[] = [];
-  const apps: LimitedClient[] = [];
+  const limited: LimitedClient[] = [];
+  const official: SlackClient[] = [];
+  let api: SlackWebApi;
   let load: UpgradeLoad;
 
   before(async () => {
     await buildModules();
-    backends = await startBackends({ basePort: 0, services: ["messages", "apps"], instancesPerService: 2, pingIntervalMs: 500, eventIntervalMs: 0 });
+    backends = await startBackends({ basePort: 0, services: ["messages", "presence", "apps"], instancesPerService: 2, pingIntervalMs: 500, eventIntervalMs: 1000 });
     proxy = await startHotRestartTarget({
-      topology: { appsLimit: APPS_LIMIT, drain: { window_ms: 2000, grace_ms: 1000, deadline_ms: 5000, poll_ms: 100 }, statsFlushInterval: "0.25s" },
+      topology: { presenceLimit: LIMIT, drain: { window_ms: 2000, grace_ms: 1000, deadline_ms: 5000, poll_ms: 100 }, statsFlushInterval: "0.25s" },
       times: TIMES,
       endpoints: (s) => backends.endpoints(s),
-      backendPorts: ["messages", "apps"].flatMap((s) => backends.endpoints(s).map((e) => e.port)),
+      backendPorts: ["messages", "presence", "apps"].flatMap((s) => backends.endpoints(s).map((e) => e.port)),
     });
   });
 
   after(async () => {
     load?.stop();
     for (const c of clients) c.close();
-    for (const c of apps) c.close();
+    for (const c of limited) c.close();
+    await Promise.all(official.map((c) => c.stop()));
+    await api?.close();
     await proxy?.close();
     await backends?.close();
   });
@@ -56,17 +65,22 @@ describe(`hot restart: ${CLIENTS} websockets on one port (${process.env.E2E_TARG
     const url = proxy.url("/messages");
     for (let i = 0; i < CLIENTS; i++) clients.push(new DrainClient(url, url, "messages", BEHAVIOURS[i % BEHAVIOURS.length]));
     await openAll(clients, 100);
-    for (let i = 0; i < APPS_CLIENTS; i++) apps.push(new LimitedClient(proxy.url("/apps")));
-    for (const a of apps) a.start();
-    await waitFor(`${APPS_LIMIT} apps websockets open`, () => LimitedClient.open === APPS_LIMIT, 10_000);
-    const atLimit = apps.filter((a) => a.connected);
+    // The official clients ask the Web API for their websocket URL at every (re)connect: the same
+    // proxy URL before and after the restart.
+    api = await startSlackWebApi((method, token) => (method === "rtm.connect" ? url : proxy.url(`/apps?app_id=A${token.replace(/\D/g, "")}`)));
+    for (let i = 0; i < OFFICIAL; i++) official.push(rtmClient(i, api.url), socketModeClient(i, api.url));
+    await startAll(official);
+    for (let i = 0; i < LIMITED_CLIENTS; i++) limited.push(new LimitedClient(proxy.url("/presence")));
+    for (const a of limited) a.start();
+    await waitFor(`${LIMIT} presence websockets open`, () => LimitedClient.open === LIMIT, 10_000);
+    const atLimit = limited.filter((a) => a.connected);
 
     load = new UpgradeLoad(url, 20);
     load.start();
     await new Promise((r) => setTimeout(r, 300));
     const before = await adminStats(proxy.adminUrl("/stats?format=json"));
     const totalBefore = before.get("wasmcustom.wss.messages.cx_total")!;
-    assert.ok(totalBefore >= CLIENTS, `parent counted ${totalBefore} messages upgrades`);
+    assert.ok(totalBefore >= CLIENTS + OFFICIAL, `parent counted ${totalBefore} messages upgrades`);
     assert.equal(before.get("server.hot_restart_epoch"), 0);
 
     const epoch = await proxy.restart();
@@ -74,6 +88,9 @@ describe(`hot restart: ${CLIENTS} websockets on one port (${process.env.E2E_TARG
     assert.equal(epoch, 1);
 
     await waitFor("every messages client reconnected", () => clients.every((c) => c.rec.reconnectedAt > 0), 20_000);
+    // SocketModeClient waits 5 s before it reconnects (its clientPingTimeout), whoever asks it to.
+    const movedOfficial = (c: SlackClient) => c.rec.connections.length >= 2 && c.rec.connections[0].closedAt > 0 && c.current() !== null;
+    await waitFor("every official client reconnected", () => official.every(movedOfficial), 20_000);
     await waitUntil("the parent's exit", async () => !(await proxy.epochAlive(0)), (TIMES.parentShutdownTimeS + 10) * 1000);
     const parentGone = Date.now();
     load.stop();
@@ -90,27 +107,31 @@ describe(`hot restart: ${CLIENTS} websockets on one port (${process.env.E2E_TARG
     const errors = clients.flatMap((c) => c.rec.errors.map((e) => `${c.rec.behaviour}: ${e}`));
     assert.deepEqual(errors, []);
     assert.equal(clients.filter((c) => c.rec.signal === null).length, 0, "clients never signalled");
+    assert.deepEqual(official.flatMap((c) => c.rec.errors.map((e) => `${c.rec.kind} ${c.rec.index}: ${e}`)), [], "no official client logged an error or warning");
+    assert.equal(official.filter((c) => c.rec.connections[0].signal === null).length, 0, "official clients never signalled");
     // On the child: still open after the parent is gone.
     assert.equal(clients.filter((c) => c.replacement?.readyState !== WebSocket.OPEN).length, 0, "reconnected websockets not open on the child");
+    assert.equal(official.filter((c) => c.current() === null || c.current()!.readyAt < childServing).length, 0, "official clients not on the child");
 
-    // The apps limit across both processes.
-    assert.ok(LimitedClient.maxOpen <= APPS_LIMIT, `apps websockets open at once: ${LimitedClient.maxOpen} > ${APPS_LIMIT}`);
-    assert.ok(atLimit.every((a) => a.signalled), "apps websockets on the parent never signalled");
-    assert.ok(LimitedClient.rejected > 0, "the apps limit never refused during the overlap");
+    // The presence limit across both processes.
+    assert.ok(LimitedClient.maxOpen <= LIMIT, `presence websockets open at once: ${LimitedClient.maxOpen} > ${LIMIT}`);
+    assert.ok(atLimit.every((a) => a.signalled), "presence websockets on the parent never signalled");
+    assert.ok(LimitedClient.rejected > 0, "the presence limit never refused during the overlap");
 
     // Stats in the child's admin: counters continued, the parent's gauge share gone.
     await waitUntil("the child's counts settle", async () => {
       const s = await adminStats(proxy.adminUrl("/stats?format=json"));
-      return s.get("wasmcustom.wss.messages.cx_active") === CLIENTS && s.get("wasmcustom.wss.apps.cx_active") === LimitedClient.open;
+      return s.get("wasmcustom.wss.messages.cx_active") === CLIENTS + OFFICIAL && s.get("wasmcustom.wss.presence.cx_active") === LimitedClient.open
+        && s.get("wasmcustom.wss.apps.cx_active") === OFFICIAL;
     }, 5000).catch(async (e) => {
       const s = await adminStats(proxy.adminUrl("/stats?format=json"));
-      throw new Error(`${(e as Error).message}: messages cx_active ${s.get("wasmcustom.wss.messages.cx_active")} (clients ${CLIENTS}), apps cx_active ${s.get("wasmcustom.wss.apps.cx_active")} (open ${LimitedClient.open})`);
+      throw new Error(`${(e as Error).message}: messages cx_active ${s.get("wasmcustom.wss.messages.cx_active")} (clients ${CLIENTS + OFFICIAL}), presence ${s.get("wasmcustom.wss.presence.cx_active")} (open ${LimitedClient.open}), apps ${s.get("wasmcustom.wss.apps.cx_active")} (${OFFICIAL})`);
     });
     const afterStats = await adminStats(proxy.adminUrl("/stats?format=json"));
     assert.equal(afterStats.get("server.hot_restart_epoch"), 1);
     const total = afterStats.get("wasmcustom.wss.messages.cx_total")!;
-    assert.ok(total >= totalBefore + CLIENTS, `child's messages cx_total ${total}: the parent's ${totalBefore} plus ${CLIENTS} reconnects expected`);
-    assert.equal(LimitedClient.open, APPS_LIMIT, "the apps limit is used in full on the child");
+    assert.ok(total >= totalBefore + CLIENTS + OFFICIAL, `child's messages cx_total ${total}: the parent's ${totalBefore} plus ${CLIENTS + OFFICIAL} reconnects expected`);
+    assert.equal(LimitedClient.open, LIMIT, "the presence limit is used in full on the child");
     const info = await (await fetch(proxy.adminUrl("/server_info"))).json() as { command_line_options: { restart_epoch: number }; state: string };
     assert.equal(info.command_line_options.restart_epoch, 1);
     assert.equal(info.state, "LIVE");

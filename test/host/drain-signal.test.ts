@@ -295,7 +295,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.match(sharedState(host)!, / active envoy$/);
   });
 
-  it("starts a drain when a newer hot restart epoch answers the admin (this process is the parent)", async () => {
+  it("starts a drain when a newer hot restart epoch answers the admin with this process's listeners stopped", async () => {
     const { host } = await setup(admin);
     host.advance(TICK);
     host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 3\n" });
@@ -304,7 +304,10 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.equal(sharedState(host), "drain-signal v1", "the same epoch: nothing");
     host.advance(500);
     for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
-    assert.match(sharedState(host)!, / active envoy-shutdown$/, "the parent of a hot restart is going away");
+    assert.equal(sharedState(host), "drain-signal v1", "the child answers, but this process still accepts: not yet");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
+    assert.match(sharedState(host)!, / active envoy-shutdown$/, "the parent of a hot restart, its listeners stopped, is going away");
   });
 
   it("does not drain a hot restart child on its parent's imported listener_stopped", async () => {

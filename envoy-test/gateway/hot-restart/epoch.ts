@@ -188,6 +188,14 @@ async function main(): Promise<void> {
     parentShutdownTimeS: opts.parentShutdownTimeS,
     baseId: opts.baseId,
     originalStartTimeMs,
+    // Envoy merges right after its workers start (server.cc startWorkers -> updateServerStats),
+    // when they may already accept; merging before the listeners accept closes that window.
+    beforeListen: async (gw) => {
+      gateway = gw;
+      if (!parentAlive) return;
+      merger = new StatMerger(gw.stats);
+      await mergeParentStats();
+    },
     inheritListener: (name) => {
       const s = inherited.get(name) as (net.Server & { hold?: (s: net.Socket) => void }) | undefined;
       if (s?.hold) s.off("connection", s.hold);
@@ -203,7 +211,6 @@ async function main(): Promise<void> {
   gateway.stats.gauge("server.parent_connections").set(0);
   gateway.stats.gauge("server.total_connections").set(gateway.numConnections());
   if (parentAlive) {
-    merger = new StatMerger(gateway.stats);
     await mergeParentStats();
     tell("parent", "drain-listeners");
     flushTimer = setInterval(() => { void mergeParentStats(); }, config.statsFlushIntervalMs);
