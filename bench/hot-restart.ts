@@ -65,8 +65,8 @@ async function main(): Promise<void> {
     const reconnects = clients.map((c) => c.rec.reconnectedAt);
     const firstSignal = Math.min(...clients.map((c) => c.rec.signalAt).filter((t) => t > 0));
     const f = flatness(reconnects, firstSignal, 1000);
-    // RTM clients reconnect only when the server closes (grace close after the window), so the
-    // signal-driven behaviours show how the hot restart itself spreads reconnects.
+    // The RTM model reconnects when the server closes the websocket (with the goodbye, or after
+    // the grace when close_at_signal is off); the other two act on the signal itself.
     const driven = flatness(clients.filter((c) => c.rec.behaviour !== "rtm").map((c) => c.rec.reconnectedAt), firstSignal, 1000);
     const errors = clients.flatMap((c) => c.rec.errors);
     const overlap = samples.filter((s) => s.parent > 0 && s.child > 0);

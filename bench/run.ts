@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         ["figure", "value"], [
           ["reconnects per second, each second from the first signal", (h.reconnects_per_second as number[]).join(" / ")],
           ["reconnects: peak / mean per second (all clients)", `${h.peak_per_second} / ${h.mean_per_second}`],
-          [`reconnects: peak / mean per second (${h.signal_driven.clients} clients acting on the signal; RTM clients wait for the grace close)`, `${h.signal_driven.peak_per_second} / ${h.signal_driven.mean_per_second}`],
+          [`reconnects: peak / mean per second (the ${h.signal_driven.clients} eager and make-before-break clients)`, `${h.signal_driven.peak_per_second} / ${h.signal_driven.mean_per_second}`],
           ["even spread (clients / window)", h.even_spread_per_second],
           ["connect errors (refused, reset, 5xx) over the restart; target 0", h.connect_errors],
           ["steady upgrades answered during the restart", h.steady_upgrades_ok],
