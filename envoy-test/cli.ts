@@ -25,7 +25,7 @@ export const USAGE = `usage: proxy-wasm-as <command>
                            as it is then (refused, the running epoch kept, if it does not
                            validate); SIGTERM stops every epoch
                            options: --drain-time-s N (600) --parent-shutdown-time-s N (900)
-                                    --drain-strategy gradual|immediate (gradual)
+                                    --drain-strategy gradual|immediate (gradual) --base-id N (0)
   new NAME                 create filters/NAME from the filter template`;
 
 class UsageError extends Error {}
