@@ -56,10 +56,26 @@ export async function wsRouter(opts: { iterations: number; rounds: number }): Pr
     names.map((n) => [n, whole[n], ratio(whole[n], whole["floor-router (3 hostcalls, no logic)"]), ratio(whole[n], whole["floor (no hostcall)"])]));
   // The same three hostcalls cost the host the same in both: the difference is the filter's own.
   const own = whole["ws-router"] - whole["floor-router (3 hostcalls, no logic)"];
+
+  // A client's header flood: 4,000 spoofed x-wss-* names against 4,000 ordinary ones. Stripping
+  // must stay linear and cheap (one map write), so the two cost about the same.
+  const flood = (prefix: string) => upgrade("/messages", "wss-primary.slack.com", Array.from({ length: 4000 }, (_, i): [string, string] => [`${prefix}${i}`, "1"]));
+  const floods = { spoofed: flood("x-wss-f"), ordinary: flood("x-ord-f") };
+  const router = mods["ws-router"];
+  const floodRun = (h: HeaderList) => (k: number) => {
+    for (let i = 0; i < k; i++) { const st = router.createHttpStream({ worker: 0 }); st.callOnRequestHeaders(h, false); st.complete(); }
+  };
+  const floodIterations = Math.max(5, Math.round(opts.iterations / 400));
+  const floodNs = interleavedMedians({ spoofed: floodRun(floods.spoofed), ordinary: floodRun(floods.ordinary) }, floodIterations, opts.rounds);
+  const floodRatio = floodNs.spoofed / floodNs.ordinary;
+  table(`ws-router under a 4,000-header flood (CPU ns per request, median of ${opts.rounds} rounds x ${floodIterations})`,
+    ["headers", "ns per request", "x ordinary"],
+    [["4,000 x-wss-* (stripped)", floodNs.spoofed, ratio(floodNs.spoofed, floodNs.ordinary)], ["4,000 ordinary", floodNs.ordinary, "1.00"]]);
   const targets = [
     target("ws-router hostcalls per happy-path stream", hostcalls, 6, "calls"),
     target("ws-router per request, whole stream in the host (host marshalling + guest)", +(whole["ws-router"] / 1000).toFixed(3), 2, "us"),
     target("ws-router per request, own cost (minus floor-router)", +(own / 1000).toFixed(3), 2, "us"),
+    target("ws-router 4,000 spoofed x-wss-* headers vs 4,000 ordinary ones", +floodRatio.toFixed(2), 1.5, "x"),
   ];
-  return { results: { hostcalls, hostcallsByName: byName, wholeStreamNs: whole, ownCostNs: own }, targets };
+  return { results: { hostcalls, hostcallsByName: byName, wholeStreamNs: whole, ownCostNs: own, floodNs }, targets };
 }

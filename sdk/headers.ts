@@ -17,6 +17,11 @@ import { clearReturn, freeHost, RET, RET_PTR, RET_SIZE, takeReturnedString } fro
 import { setLastResult } from "./status";
 import { tempFirstLen, tempSecondLen, tempSecondPtr, utf8Length, utf8Temp, utf8Write } from "./utf8";
 
+let rawPairsLen: usize = 0;
+
+/** The size of the block the last HeaderMap.getRawPairs returned (0 when it returned 0). */
+export function rawPairsLength(): usize { return rawPairsLen; }
+
 export class HeaderPair {
   constructor(public key: string, public value: string) {}
 }
@@ -106,6 +111,34 @@ export class HeaderMap {
    *  encoding or allocation per call. */
   addBytes(name: ArrayBuffer, value: ArrayBuffer): void {
     setLastResult(proxy_add_header_map_value(<u32>this.type, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength));
+  }
+
+  /** replace() with name and value already UTF-8 encoded: no encoding or allocation per call. */
+  replaceBytes(name: ArrayBuffer, value: ArrayBuffer): void {
+    setLastResult(proxy_replace_header_map_value(<u32>this.type, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength));
+  }
+
+  /** remove() with the name already UTF-8 encoded (lower case, as Envoy stores names). */
+  removeBytes(name: ArrayBuffer): void {
+    setLastResult(proxy_remove_header_map_value(<u32>this.type, changetype<usize>(name), name.byteLength));
+  }
+
+  /** The map's pairs serialised as the host sent them (layout above), undecoded, in a block the
+   *  caller owns: returns its address (0 when the map is absent or empty) and rawPairsLength()
+   *  its size; free it with freeBytes(). The form for filters that scan headers as bytes. */
+  getRawPairs(): usize {
+    clearReturn();
+    const r = proxy_get_header_map_pairs(<u32>this.type, RET_PTR, RET_SIZE);
+    setLastResult(r);
+    const ptr = <usize>load<u32>(RET_PTR);
+    rawPairsLen = r == WasmResult.Ok ? <usize>load<u32>(RET_SIZE) : 0;
+    if (r != WasmResult.Ok) { freeHost(ptr); return 0; }
+    return ptr;
+  }
+
+  /** Replaces the whole map with pairs already serialised in the layout above (one hostcall). */
+  setRawPairs(ptr: usize, len: usize): void {
+    setLastResult(proxy_set_header_map_pairs(<u32>this.type, ptr, len));
   }
 
   /** Sets `name` to exactly this value (adds it when absent). */

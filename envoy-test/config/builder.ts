@@ -69,6 +69,10 @@ export interface HttpListener {
   domains?: string[];
   /** `upgrade_configs: [{upgrade_type: websocket}]` (default true). */
   websocket?: boolean;
+  /** HCM use_remote_address: the connection's peer is the client's address (source.address) and
+   *  is appended to X-Forwarded-For; unset (false), Envoy takes the address from the client's
+   *  X-Forwarded-For. */
+  useRemoteAddress?: boolean;
   /** HCM stream_idle_timeout, e.g. "300s" (Envoy's default 5 min). */
   streamIdleTimeout?: string;
   /** Route-level `request_headers_to_remove` on the virtual host. */
@@ -77,7 +81,7 @@ export interface HttpListener {
    *  or MODIFY_ONLY (only when the listener is modified or removed). */
   drainType?: "DEFAULT" | "MODIFY_ONLY";
   /** HCM drain_timeout: after "Connection: close"/GOAWAY, how long before the connection is closed
-   *  (Envoy's default 5 s; upgraded websockets are not affected: ENVOY-NOTES "Draining"). */
+   *  (Envoy's default 5 s; upgraded websockets are not affected: docs/envoy-fidelity.md, draining). */
   drainTimeout?: string;
   /** Listener traffic_direction: `POST /drain_listeners?inboundonly` stops every listener except
    *  the OUTBOUND ones (listener_manager_impl.cc stopListeners, StopListenersType::InboundOnly). */
@@ -261,6 +265,7 @@ export class EnvoyConfig {
       ],
       ...(l.websocket === false ? {} : { upgrade_configs: [{ upgrade_type: "websocket" }] }),
       ...(l.streamIdleTimeout !== undefined ? { stream_idle_timeout: l.streamIdleTimeout } : {}),
+      ...(l.useRemoteAddress !== undefined ? { use_remote_address: l.useRemoteAddress } : {}),
       ...(l.drainTimeout !== undefined ? { drain_timeout: l.drainTimeout } : {}),
     };
     return {

@@ -2,10 +2,11 @@
 // (references between them, Wasm modules) or as the project's filters need them (the clusters
 // and headers their configurations name). Each error names the YAML path at fault.
 import { dig, field, get, type Obj } from "./fields.ts";
-import { clusterRefs } from "./filter-knowledge.ts";
+import { clusterRefs, WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
 import type { ConfigError, Visit } from "./schema.ts";
 import type { ValidateOptions } from "./validate.ts";
 import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
+import { ENVOY_MAX_PROGRAM_SIZE, compileRe2 } from "./re2.ts";
 
 /** Message types whose occurrences these checks read. */
 export const WATCH = [
@@ -17,6 +18,7 @@ export const WATCH = [
   "envoy.extensions.filters.http.wasm.v3.Wasm",
   "envoy.extensions.filters.network.wasm.v3.Wasm",
   "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+  "envoy.type.matcher.v3.RegexMatcher",
 ];
 
 export async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
@@ -75,7 +77,7 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
     const c = field(t.value, "cluster");
     if (c && typeof c.value === "string") needCluster(`${t.path}.${c.key}`, c.value, "tcp_proxy cluster");
   }
-  routeHeaderChecks(visits, errors);
+  routeHeaderChecks(visits, errors, warnings);
   const wasmOpts = { baseDir: opts.baseDir ?? process.cwd(), runModules: opts.runModules ?? true, localPath: opts.localWasmPath };
   for (const w of visits) {
     const kind = w.type === "envoy.extensions.filters.http.wasm.v3.Wasm" ? "http" : w.type === "envoy.extensions.filters.network.wasm.v3.Wasm" ? "network" : null;
@@ -98,11 +100,34 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
   }
 }
 
+/** Every `safe_regex` is compiled by Envoy with RE2 when the config loads (regex.cc
+ *  CompiledGoogleReMatcher): a pattern RE2 refuses (lookaround, backreferences, repeat counts
+ *  above 1000) stops the config; a program larger than re2.max_program_size.error_level (100)
+ *  too. re2js counts program size as RE2/J does, close to but not always equal to C++ RE2, so
+ *  that limit is a warning here. */
+export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
+  for (const m of visits) {
+    if (m.type !== "envoy.type.matcher.v3.RegexMatcher") continue;
+    const re = field(m.value, "regex");
+    if (!re || typeof re.value !== "string") continue;
+    const path = `${m.path}.${re.key}`;
+    let size: number;
+    try {
+      size = compileRe2(re.value).programSize;
+    } catch (e) {
+      errors.push({ path, message: `RE2 refuses this regex: ${(e as Error).message}` });
+      continue;
+    }
+    if (size > ENVOY_MAX_PROGRAM_SIZE) {
+      warnings.push({ path, message: `RE2 program size ${size} is over Envoy's default re2.max_program_size.error_level (${ENVOY_MAX_PROGRAM_SIZE}): Envoy refuses it unless that runtime key is raised` });
+    }
+  }
+}
 
 /** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
  *  filters/ws-router/README.md). A route of the same connection manager that reads another header
- *  would find no cluster on every request (503, ENVOY-NOTES "Choosing the cluster"). */
-function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
+ *  would find no cluster on every request (503, Envoy's cluster_not_found_response_code). */
+function routeHeaderChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
   for (const hcm of visits.filter((v) => v.type === "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")) {
     const inside = (v: Visit) => v.path.startsWith(`${hcm.path}.`);
     const set = new Set<string>();
@@ -114,13 +139,17 @@ function routeHeaderChecks(visits: Visit[], errors: ConfigError[]): void {
       let json: any;
       try { json = typeof text === "string" ? JSON.parse(text) : undefined; } catch { json = undefined; }
       if (!json || typeof json !== "object") { unknown = true; continue; } // the module reports bad JSON itself
-      set.add(String(json.cluster_header ?? "x-wss-cluster").toLowerCase());
+      set.add(String(json.cluster_header ?? WS_ROUTER_CLUSTER_HEADER).toLowerCase());
     }
     if (!set.size || unknown) continue;
     for (const r of visits.filter((v) => v.type === "envoy.config.route.v3.RouteAction" && inside(v))) {
       const h = field(r.value, "cluster_header");
       if (h && typeof h.value === "string" && !set.has(h.value.toLowerCase())) {
         errors.push({ path: `${r.path}.${h.key}`, message: `ws_router in this connection manager sets the cluster in ${[...set].join(", ")}, not "${h.value}": every request would find no cluster (503)` });
+      } else if (h && typeof h.value === "string") {
+        // Envoy skips a plugin that failed open, and then the client's own header names the
+        // cluster: any cluster, the admin cluster included (docs/config.md, default topology).
+        warnings.push({ path: `${r.path}.${h.key}`, message: `cluster_header "${h.value}" lets a request reach any cluster its header names whenever ws_router did not overwrite it (a fail_open plugin is skipped): route each service cluster by an exact match on the header instead` });
       }
     }
   }

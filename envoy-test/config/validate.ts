@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import type { Obj } from "./fields.ts";
 import { BOOTSTRAP_TYPE, lookupEnvoyType } from "./protos.ts";
-import { semanticChecks, WATCH } from "./references.ts";
+import { regexChecks, semanticChecks, WATCH } from "./references.ts";
 import { SchemaChecker, type ConfigError } from "./schema.ts";
 
 export type { ConfigError } from "./schema.ts";
@@ -53,6 +53,7 @@ export async function validateConfig(config: unknown, opts: ValidateOptions = {}
   checker.checkMessage(type, config, "");
   const errors = [...checker.errors];
   const warnings = [...checker.warnings];
+  regexChecks(checker.visits, errors, warnings); // any document type: RE2 compiles every RegexMatcher
   if ((opts.type ?? BOOTSTRAP_TYPE) === BOOTSTRAP_TYPE) {
     await semanticChecks(config as Obj, checker.visits, opts, errors, warnings);
   }

@@ -16,6 +16,7 @@ import {
 import type { RouteTable } from "./route-table.ts";
 import { connectFailureBody, ConnectError, connectUpstream } from "./upstream.ts";
 import type { UpstreamHost } from "./cluster.ts";
+import { appendXff, peerIp, streamProperties } from "./remote-address.ts";
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "upgrade", "trailer"]);
 
@@ -69,7 +70,7 @@ export class ActiveStream implements ChainSink {
     this.requestChunked = (headerValue(h, "transfer-encoding") ?? "").toLowerCase() === "chunked";
     this.closeAfter = connTokens.includes("close") || head.version === "1.0";
     this.idleTimeoutMs = owner.hcm.streamIdleTimeoutMs;
-    this.chain = new FilterChain(plugins, owner.downstream.worker, owner.downstream.properties, this);
+    this.chain = new FilterChain(plugins, owner.downstream.worker, streamProperties(owner.hcm, owner.downstream.properties, h), this);
   }
 
   /** HCM request header handling (conn_manager_utility.cc mutateRequestHeaders) then the decoder chain. */
@@ -95,6 +96,7 @@ export class ActiveStream implements ChainSink {
       if (!this.isUpgrade && (k === "connection" || k === "upgrade" || k === "keep-alive" || k === "proxy-connection")) continue;
       headers.push([k, v]);
     }
+    appendXff(o.hcm, headers, peerIp(o.downstream.properties));
     // x-forwarded-proto from the downstream scheme; x-request-id generated when absent.
     if (!headers.some(([k]) => k === "x-forwarded-proto")) headers.push(["x-forwarded-proto", "http"]);
     if (!headers.some(([k]) => k === "x-request-id")) headers.push(["x-request-id", newRequestId()]);

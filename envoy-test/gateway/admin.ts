@@ -1,4 +1,4 @@
-// The Envoy admin endpoints the project relies on (DESIGN.md "Gateway admin"), with Envoy's
+// The Envoy admin endpoints the project relies on (docs/gateway.md, "Admin"), with Envoy's
 // formats and rules: source/server/admin/admin.cc (exact path match, mutating handlers require POST:
 // "Method GET not allowed, POST required." 405; unknown path 404 "invalid path."),
 // server_info_handler.cc (/ready: state name, 200 only when LIVE), listeners_handler.cc
@@ -10,7 +10,8 @@ import type { Cluster } from "./cluster.ts";
 import type { SocketAddress, StatsTag } from "./config-model.ts";
 import type { DrainManager } from "./drain.ts";
 import type { Listener } from "./listener.ts";
-import { renderJson, renderPrometheus, renderText } from "./stats-format.ts";
+import { compileRe2, type Re2 } from "../config/re2.ts";
+import { renderJson, renderPrometheus, renderText, type StatFilter } from "./stats-format.ts";
 
 export interface AdminDeps {
   stats: Stats;
@@ -171,8 +172,11 @@ export class AdminServer {
   }
 }
 
-function filterOf(q: URLSearchParams): RegExp | undefined {
+/** The stats filter as Envoy reads it: RE2, matched anywhere in the name (stats_params.cc). */
+function filterOf(q: URLSearchParams): StatFilter | undefined {
   const f = q.get("filter");
   if (f === null || f === "") return undefined;
-  try { return new RegExp(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  let re: Re2;
+  try { re = compileRe2(f); } catch (e) { throw new Error(`Invalid re2 regex: ${(e as Error).message}`); }
+  return { test: (name) => re.find(name) };
 }

@@ -8,6 +8,7 @@ import type {
   TcpProxyConfig, VirtualHostConfig, WasmPluginConfig,
 } from "./config-model.ts";
 import { ConfigError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
+import { compileRe2 } from "../config/re2.ts";
 
 export const TYPE = {
   hcm: "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
@@ -221,8 +222,11 @@ function parseHcm(tc: YamlObject): HcmConfig {
   const streamIdleTimeoutMs = tc.durationMs("stream_idle_timeout") ?? 300_000;
   // max_request_headers_kb default 60 (http_connection_manager.proto).
   const maxRequestHeadersKb = tc.wrapped("max_request_headers_kb") ?? 60;
+  // Which address a stream's source.address is (remote-address.ts).
+  const useRemoteAddress = tc.wrappedBool("use_remote_address") ?? false;
+  const xffNumTrustedHops = tc.int("xff_num_trusted_hops") ?? 0;
   tc.done();
-  return { statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb };
+  return { statPrefix, routeTable, httpFilters, websocket, streamIdleTimeoutMs, maxRequestHeadersKb, useRemoteAddress, xffNumTrustedHops };
 }
 
 function parseRouteTable(rc: YamlObject): RouteTableConfig {
@@ -305,7 +309,8 @@ function parseHeaderMatcher(h: YamlObject): HeaderMatcher {
     const sr = sm.obj("safe_regex");
     if (sr) {
       const re = sr.reqStr("regex");
-      try { hm.regex = new RegExp(`^(?:${re})$`); } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: ${(e as Error).message}`); }
+      // RE2 full match, as Envoy's CompiledGoogleReMatcher (config/re2.ts).
+      try { const r2 = compileRe2(re); hm.regex = { test: (v) => r2.fullMatch(v) }; } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: RE2 refuses it: ${(e as Error).message}`); }
       sr.done();
     }
     sm.done();

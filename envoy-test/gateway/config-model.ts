@@ -17,7 +17,7 @@ export interface WasmPluginConfig {
 
 export interface HeaderMatcher {
   name: string;
-  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: RegExp;
+  exact?: string; prefix?: string; suffix?: string; contains?: string; regex?: { test(value: string): boolean };
   ignoreCase: boolean;
   present?: boolean;
   invert: boolean;
@@ -53,6 +53,9 @@ export interface HcmConfig {
   websocket: boolean;
   streamIdleTimeoutMs: number;   // 0 disables
   maxRequestHeadersKb: number;
+  /** use_remote_address (default false) and xff_num_trusted_hops (default 0): remote-address.ts */
+  useRemoteAddress: boolean;
+  xffNumTrustedHops: number;
 }
 
 export interface TcpProxyConfig { statPrefix: string; cluster: string; idleTimeoutMs: number }

@@ -21,7 +21,10 @@ const QUANTILES = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 100];
 // Envoy's default histogram buckets (source/common/stats/histogram_impl.cc, defaultBuckets).
 const BUCKETS = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000];
 
-function rows(stats: Stats, filter?: RegExp, usedOnly = false): StatRow[] {
+/** A stats name filter (admin /stats?filter=: an RE2 partial match, admin.ts). */
+export interface StatFilter { test(name: string): boolean }
+
+function rows(stats: Stats, filter?: StatFilter, usedOnly = false): StatRow[] {
   return stats.all().filter((s) => (!filter || filter.test(s.name)) && (!usedOnly || s.value !== 0));
 }
 
@@ -31,7 +34,7 @@ function quantile(sorted: number[], q: number): number {
   return sorted[idx];
 }
 
-export function renderText(stats: Stats, filter?: RegExp, usedOnly = false): string {
+export function renderText(stats: Stats, filter?: StatFilter, usedOnly = false): string {
   let out = "";
   for (const s of rows(stats, filter, usedOnly)) {
     if (s.type !== "histogram") { out += `${s.name}: ${s.value}\n`; continue; }
@@ -42,7 +45,7 @@ export function renderText(stats: Stats, filter?: RegExp, usedOnly = false): str
   return out;
 }
 
-export function renderJson(stats: Stats, filter?: RegExp, usedOnly = false): string {
+export function renderJson(stats: Stats, filter?: StatFilter, usedOnly = false): string {
   const list: unknown[] = [];
   const hist: { name: string; values: { interval: null; cumulative: number | null }[] }[] = [];
   for (const s of rows(stats, filter, usedOnly)) {
@@ -81,7 +84,7 @@ function metricName(extracted: string): string {
   return `envoy_${sanitize(extracted)}`;
 }
 
-export function renderPrometheus(stats: Stats, userTags: StatsTag[], filter?: RegExp, usedOnly = false): string {
+export function renderPrometheus(stats: Stats, userTags: StatsTag[], filter?: StatFilter, usedOnly = false): string {
   const groups = new Map<string, { type: string; lines: string[] }>();
   for (const s of rows(stats, filter, usedOnly)) {
     const { name, tags } = extractTags(s.name, userTags);

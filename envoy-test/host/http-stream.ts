@@ -270,7 +270,7 @@ export class HttpStream extends StreamContext {
     return (this.maps[type] = h.slice());
   }
 
-  /** With ABI <= 0.2.1 every request-header change clears the route cache (ENVOY-NOTES; context.cc). */
+  /** With ABI <= 0.2.1 every request-header change clears the route cache (context.cc, Context::addHeaderMapValue and the other edits). */
   override onHeadersModified(type: MapType): void {
     if (type === MapType.HttpRequestHeaders) this.clearRouteCache();
   }

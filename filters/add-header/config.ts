@@ -9,16 +9,12 @@ export class AddHeaderConfig {
   constructor(public name: ArrayBuffer, public value: ArrayBuffer) {}
 }
 
-/** Why the last parseAddHeaderConfig returned null. */
-export let configError: string = "";
-
-/** The parsed config, or null with configError describing the first problem. */
+/** The parsed config, or null with sdk/config's configError() describing the first problem. */
 export function parseAddHeaderConfig(text: string): AddHeaderConfig | null {
   const r = ConfigReader.parse(text);
   const name = r.string("name", true, "");
   const value = r.string("value", true, "");
   if (r.finish() && name.length == 0) r.fail("name", "must not be empty");
-  const err = r.error;
-  if (err !== null) { configError = err; return null; }
+  if (r.error !== null) return null;
   return new AddHeaderConfig(utf8Encode(name), utf8Encode(value));
 }

@@ -4,19 +4,16 @@
 export * from "../../sdk/exports/common";
 export * from "../../sdk/exports/http";
 import {
-  FilterHeadersStatus, HttpContext, logError, registerRootContext, responseHeaders, RootContext,
+  FilterHeadersStatus, HttpContext, registerRootContext, rejectConfiguration, responseHeaders, RootContext,
 } from "../../sdk";
-import { AddHeaderConfig, configError, parseAddHeaderConfig } from "./config";
+import { AddHeaderConfig, parseAddHeaderConfig } from "./config";
 
 class AddHeaderRoot extends RootContext {
   config: AddHeaderConfig | null = null;
 
   onConfigure(size: usize): bool {
     const c = parseAddHeaderConfig(this.pluginConfiguration());
-    if (c === null) {
-      logError("add-header: bad configuration: " + configError);
-      return false;
-    }
+    if (c === null) return rejectConfiguration("add-header");
     this.config = c;
     return true;
   }

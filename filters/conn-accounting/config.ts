@@ -29,9 +29,6 @@ export class TcpConfig {
   maxPerSource: i64 = 0;
 }
 
-/** The first configuration error of the last parse, e.g. "services[1].max_active: ...". */
-export let configError: string = "";
-
 const MAX_LIMIT: i64 = 1 << 40;
 
 /** Reads a string that becomes a stat-name segment; records an error naming the key otherwise. */
@@ -44,15 +41,11 @@ function segment(r: ConfigReader, key: string, required: bool, def: string): str
 }
 
 function done<T>(r: ConfigReader, value: T): T | null {
-  r.finish();
-  const e = r.error;
-  if (e != null) { configError = e; return null; }
-  return value;
+  return r.finish() ? value : null;
 }
 
-/** Parses the `conn_accounting` configuration; null with configError set on any error. */
+/** Parses the `conn_accounting` configuration; null with sdk/config's configError() set on any error. */
 export function parseHttpConfig(text: string): HttpConfig | null {
-  configError = "";
   const r = ConfigReader.parse(text.length == 0 ? "{}" : text);
   const c = new HttpConfig();
   c.fallbackService = segment(r, "fallback_service", false, c.fallbackService);
@@ -79,6 +72,12 @@ export function parseHttpConfig(text: string): HttpConfig | null {
       c.services.push(new ServiceLimits(name, max, perKey));
     }
   }
+  if (r.error == null && (c.limitKeyHeader == "x-forwarded-for" || c.limitKeyHeader == "forwarded")) {
+    // Each client writes its own entries into these (Envoy appends, it does not replace), so a
+    // key taken from them is whatever the client sends; the default key, the source address,
+    // is what Envoy derived from them per use_remote_address / xff_num_trusted_hops.
+    r.fail("limit_key_header", "\"" + c.limitKeyHeader + "\" holds client-supplied addresses; leave limit_key_header unset to key on the source address Envoy derives from it (use_remote_address, xff_num_trusted_hops)");
+  }
   if (r.error == null && c.limitKeyHeader.length > 0 && c.limitKeyQuery.length > 0) {
     r.fail("limit_key_query", "set limit_key_header or limit_key_query, not both");
   }
@@ -89,9 +88,8 @@ export function parseHttpConfig(text: string): HttpConfig | null {
   return done<HttpConfig>(r, c);
 }
 
-/** Parses the `conn_accounting_tcp` configuration; null with configError set on any error. */
+/** Parses the `conn_accounting_tcp` configuration; null with sdk/config's configError() set on any error. */
 export function parseTcpConfig(text: string): TcpConfig | null {
-  configError = "";
   const r = ConfigReader.parse(text.length == 0 ? "{}" : text);
   const c = new TcpConfig();
   c.listener = segment(r, "listener", false, c.listener);

@@ -1,28 +1,33 @@
 // Frame counting with the SDK's FrameReader, without a reader object per websocket.
 //
-// A FrameReader is four u64 words of state (sdk/websocket/reader.ts, "Layout"). A stream keeps
-// those 32 bytes inline for each direction; around each scan they are copied into one scratch
-// reader per VM and back. Two reader objects per stream would cost their state plus two object
-// headers and two pointers, about 2 x 64 bytes in the TLSF heap; inline they cost 64.
-import { FrameReader } from "../../sdk/websocket";
-import { asciiLower, Buffer, freeBytes, rawLength } from "../../sdk";
+// A stream keeps each direction's reader state inline (FRAME_READER_STATE_BYTES, four u64
+// fields); around each scan it is loaded into one scratch reader per VM and saved back. Two reader
+// objects per stream would cost their state plus two object headers and two pointers, about
+// 2 x 64 bytes in the TLSF heap; inline they cost 64.
+import { FrameReader, FRAME_READER_STATE_BYTES } from "../../sdk/websocket";
+import { Buffer, freeBytes, rawLength } from "../../sdk";
 
-// @ts-ignore: compile-time constant (AssemblyScript builtin)
-export const READER_BYTES: usize = offsetof<FrameReader>();
 // The stream reserves exactly 4 u64 words per direction (AccountingStream.rx0..rx3/tx0..tx3).
-// @ts-ignore: static branch, compiled only when the reader's layout changed
-if (offsetof<FrameReader>() != 32) ERROR("conn-accounting: FrameReader state is not 32 bytes; resize AccountingStream's inline reader state");
+// @ts-ignore: static branch, compiled only when the reader's state size changed
+if (FRAME_READER_STATE_BYTES != 32) ERROR("conn-accounting: FrameReader state is not 32 bytes; resize AccountingStream's inline reader state");
 
 const scratch = new FrameReader();
-// Fresh readers: RFC 6455 frames, either mask (the filter counts, it does not police masking:
-// Envoy forwards whatever the client sends), RSV1 allowed only with permessage-deflate.
-const plain = new FrameReader(false);
-const deflate = new FrameReader(true);
 
-/** Writes a fresh reader's state at state (32 bytes). */
+/** Writes a fresh reader's state at state: RFC 6455 frames, either mask (the filter counts, it
+ *  does not police masking: Envoy forwards whatever the client sends), RSV1 allowed only with
+ *  permessage-deflate. */
 @inline
 export function resetReader(state: usize, permessageDeflate: bool): void {
-  memory.copy(state, changetype<usize>(permessageDeflate ? deflate : plain), READER_BYTES);
+  FrameReader.initState(state, permessageDeflate);
+}
+
+/** Whether the reader at state accepts RSV1 from now on (deflate agreed by the 101 after the
+ *  reader started on bytes that came with the request). */
+export function allowDeflate(state: usize, permessageDeflate: bool): void {
+  const r = scratch;
+  r.loadState(state);
+  r.allowRsv1 = permessageDeflate;
+  r.saveState(state);
 }
 
 /** Counts the frames completed by the next `size` bytes of a body buffer, with the reader
@@ -34,7 +39,7 @@ export function resetReader(state: usize, permessageDeflate: bool): void {
  *  current payload. */
 export function countChunk(state: usize, buf: Buffer, size: usize): i32 {
   const r = scratch;
-  memory.copy(changetype<usize>(r), state, READER_BYTES);
+  r.loadState(state);
   let n: i32 = 0;
   const pending = r.pendingPayload;
   if (pending >= <u64>size) {
@@ -51,16 +56,11 @@ export function countChunk(state: usize, buf: Buffer, size: usize): i32 {
       }
     }
   }
-  memory.copy(state, changetype<usize>(r), READER_BYTES);
+  r.saveState(state);
   return n;
 }
 
 /** Stream offset of the byte that made the last countChunk() fail. */
 export function lastErrorOffset(): u64 {
   return scratch.errorOffset;
-}
-
-/** True when a Sec-WebSocket-Extensions value accepts permessage-deflate (RFC 7692 uses RSV1). */
-export function negotiatesDeflate(extensions: string | null): bool {
-  return extensions != null && asciiLower(extensions).includes("permessage-deflate");
 }

@@ -4,22 +4,25 @@ import { utf8Encode } from "../../sdk/utf8";
 import {
   RootContext, HttpContext, FilterHeadersStatus, FilterDataStatus, HeaderPair,
   requestHeaders, responseHeaders, requestBody, responseBody,
-  sendLocalResponse, currentTimeNanos, log, LogLevel,
+  sendLocalResponse, currentTimeNanos, log, LogLevel, getPropertyString,
 } from "../../sdk";
-import { HttpConfig, parseHttpConfig, configError } from "./config";
+import { isWebSocketUpgrade, negotiatesPermessageDeflate } from "../../sdk/websocket";
+import { rejectConfiguration } from "../../sdk/config";
+import { HttpConfig, parseHttpConfig } from "./config";
 import { acquire, release, ensure, Acquire, lastCountError } from "./counts";
-import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus, isWebsocketUpgrade } from "./lifecycle";
-import { statSegment, queryParam, fnv1a64 } from "./names";
-import { resetReader, countChunk, lastErrorOffset, negotiatesDeflate } from "./frames";
+import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus } from "./lifecycle";
+import { statSegment, queryParam, fnv1a64, hostOfAddress } from "./names";
+import { resetReader, allowDeflate, countChunk, lastErrorOffset } from "./frames";
 import { retryAfterSeconds } from "./jitter";
 import { sharedStore } from "./shared-store";
 import { Service, ServiceTable } from "./service";
 
-/** The header ws-router sets (DESIGN.md, "Data flow"). */
+/** The header ws-router sets (docs/design.md, "Data flow"). */
 const SERVICE_HEADER = "x-wss-service";
 const REJECT_DETAILS = "wss_cx_limit";
 const REJECT_BODY = "connection limit reached; retry after the time in Retry-After\n";
 const FLUSH_PERIOD_MS: u32 = 1000;
+const SOURCE_ADDRESS: string[] = ["source", "address"];
 
 export class AccountingRoot extends RootContext {
   config: HttpConfig = new HttpConfig();
@@ -29,10 +32,7 @@ export class AccountingRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const c = parseHttpConfig(this.pluginConfiguration());
-    if (c == null) {
-      log(LogLevel.Error, "conn_accounting: bad configuration: " + configError);
-      return false;
-    }
+    if (c == null) return rejectConfiguration("conn_accounting");
     const table = new ServiceTable(c.fallbackService, c.defaultMaxActive, c.defaultMaxActivePerKey,
                                    c.services, c.maxServices);
     for (let i = 0; i < table.size; i++) {
@@ -63,13 +63,15 @@ export class AccountingRoot extends RootContext {
 //   service                        4
 //   flags u8                       1 (+3)  (lifecycle.ts, plus RX_OFF / TX_OFF / NO_FRAMES)
 //   keyHash u64                    8       (per-key slot, names.ts keyCountKey)
-//   rx0..rx3, tx0..tx3 u64         32 + 32 (FrameReader state each way, frames.ts)
+//   rx0..rx3, tx0..tx3 u64         32 + 32 (FrameReader state each way, frames.ts; before the
+//                                          101, tx0/tx1 hold the early rx bytes and frames)
 // 88 bytes of fields; with the 20-byte header a 112-byte TLSF block. The SDK's context table
 // adds 4 to 11 bytes (sdk/context-table.ts): under 128 bytes per websocket, checked by
 // test/unit/conn-accounting/layout.spec.ts and measured by test/host/conn-accounting.measure.ts.
 const RX_OFF: u8 = 16;   // client framing was invalid: stop counting that direction
 const TX_OFF: u8 = 32;
 const NO_FRAMES: u8 = 64; // count_frames is off, or the reader state was never set
+const EARLY: u8 = 128;    // request bytes came before the 101: counted in tx0 (bytes), tx1 (frames)
 
 export class AccountingStream extends HttpContext {
   service: Service | null = null;
@@ -89,8 +91,8 @@ export class AccountingStream extends HttpContext {
   @inline private txState(): usize { return changetype<usize>(this) + offsetof<AccountingStream>("tx0"); }
 
   onRequestHeaders(numHeaders: u32, endOfStream: bool): FilterHeadersStatus {
-    const upgrade = requestHeaders.get("upgrade");
-    if (upgrade == null || !isWebsocketUpgrade(upgrade)) return FilterHeadersStatus.Continue;
+    // Only what Envoy takes for a websocket (Utility::isWebSocketUpgradeRequest) is counted.
+    if (!isWebSocketUpgrade(requestHeaders.get("upgrade"), requestHeaders.get("connection"))) return FilterHeadersStatus.Continue;
     const root = this.accounting;
     const table = root.services;
     if (table == null) return FilterHeadersStatus.Continue;
@@ -122,6 +124,13 @@ export class AccountingStream extends HttpContext {
         this.flags |= KEY;
       }
     }
+    if (root.config.countFrames) {
+      // Bytes may follow the request before the 101 (a client that does not wait, or frames in
+      // the same write): Envoy passes them to decodeData at once. RSV1 is allowed until the 101
+      // settles permessage-deflate (no header read here: the hot path keeps its hostcalls).
+      resetReader(this.rxState(), true);
+      this.flags &= ~NO_FRAMES;
+    }
     return FilterHeadersStatus.Continue;
   }
 
@@ -133,11 +142,15 @@ export class AccountingStream extends HttpContext {
       this.flags |= ACTIVE;
       svc.cxActive.add(1);
       svc.cxTotal.increment(1);
-      if (this.accounting.config.countFrames) {
-        const deflate = negotiatesDeflate(responseHeaders.get("sec-websocket-extensions"));
-        resetReader(this.rxState(), deflate);
+      if ((this.flags & EARLY) != 0) {
+        // What came before the 101 was the websocket's first client bytes after all.
+        svc.pendingRxBytes += this.tx0;
+        svc.pendingRxFrames += this.tx1;
+      }
+      if ((this.flags & NO_FRAMES) == 0) {
+        const deflate = negotiatesPermessageDeflate(responseHeaders.get("sec-websocket-extensions"));
+        allowDeflate(this.rxState(), deflate);
         resetReader(this.txState(), deflate);
-        this.flags &= ~NO_FRAMES;
       }
     }
     return FilterHeadersStatus.Continue;
@@ -145,12 +158,23 @@ export class AccountingStream extends HttpContext {
 
   onRequestBody(bodySize: usize, endOfStream: bool): FilterDataStatus {
     const svc = this.service;
-    if (svc != null && (this.flags & (ACTIVE | ENDED)) == ACTIVE) {
+    const state = this.flags & (RESERVED | ACTIVE | ENDED);
+    // Counted from the reservation on (ACTIVE is only ever set on a reserved stream), until end().
+    if (svc == null || (state & ENDED) != 0 || state == 0) return FilterDataStatus.Continue;
+    let frames: u64 = 0;
+    if ((this.flags & (RX_OFF | NO_FRAMES)) == 0) {
+      const n = countChunk(this.rxState(), requestBody, bodySize);
+      if (n < 0) { this.flags |= RX_OFF; frameError("client", svc); } else frames = <u64>n;
+    }
+    if ((state & ACTIVE) != 0) {
       svc.pendingRxBytes += bodySize;
-      if ((this.flags & (RX_OFF | NO_FRAMES)) == 0) {
-        const n = countChunk(this.rxState(), requestBody, bodySize);
-        if (n < 0) { this.flags |= RX_OFF; frameError("client", svc); } else svc.pendingRxFrames += <u64>n;
-      }
+      svc.pendingRxFrames += frames;
+    } else {
+      // Before the 101: held until the upgrade succeeds (dropped if it does not; then these
+      // bytes were an HTTP request body, not websocket frames).
+      this.tx0 += bodySize;
+      this.tx1 += frames;
+      this.flags |= EARLY;
     }
     return FilterDataStatus.Continue;
   }
@@ -191,6 +215,11 @@ export class AccountingStream extends HttpContext {
     }
   }
 
+  /** The per-key limit's key. By default the client's address as Envoy sees it (the
+   *  source.address property: the downstream remote address, which Envoy takes from
+   *  X-Forwarded-For only as use_remote_address / xff_num_trusted_hops say), which a client
+   *  cannot choose. A header or query key is read only when configured, and is only as
+   *  trustworthy as whatever in front of Envoy sets it. */
   private limitKey(): string | null {
     const c = this.accounting.config;
     if (c.limitKeyHeader.length > 0) return requestHeaders.get(c.limitKeyHeader);
@@ -198,7 +227,8 @@ export class AccountingStream extends HttpContext {
       const path = requestHeaders.get(":path");
       return path == null ? null : queryParam(path, c.limitKeyQuery);
     }
-    return null;
+    const address = getPropertyString(SOURCE_ADDRESS);
+    return address == null ? null : hostOfAddress(address);
   }
 
   private reject(svc: Service, why: Acquire): FilterHeadersStatus {

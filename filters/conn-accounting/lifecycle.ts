@@ -43,27 +43,3 @@ export function parseStatus(s: string): i32 {
   }
   return v;
 }
-
-/** True when the header value of `upgrade` names websocket (case-insensitive token match,
- *  RFC 6455 4.1: "websocket"; RFC 7230 6.7 allows a comma list). */
-export function isWebsocketUpgrade(value: string): bool {
-  const n = value.length;
-  let i = 0;
-  while (i < n) {
-    while (i < n && (value.charCodeAt(i) == 0x20 || value.charCodeAt(i) == 0x2c || value.charCodeAt(i) == 0x09)) i++;
-    let j = i;
-    while (j < n && value.charCodeAt(j) != 0x2c) j++;
-    let end = j;
-    while (end > i && (value.charCodeAt(end - 1) == 0x20 || value.charCodeAt(end - 1) == 0x09)) end--;
-    if (end - i == 9) {
-      let match = true;
-      const want = "websocket";
-      for (let k = 0; k < 9; k++) {
-        if ((value.charCodeAt(i + k) | 0x20) != want.charCodeAt(k)) { match = false; break; }
-      }
-      if (match) return true;
-    }
-    i = j + 1;
-  }
-  return false;
-}

@@ -10,7 +10,8 @@ import {
   RootContext, TcpContext, FilterStatus, PeerType, StreamType, closeStream, getPropertyString,
   Counter, Gauge, log, LogLevel,
 } from "../../sdk";
-import { TcpConfig, parseTcpConfig, configError } from "./config";
+import { rejectConfiguration } from "../../sdk/config";
+import { TcpConfig, parseTcpConfig } from "./config";
 import { acquire, release, ensure, Acquire, lastCountError } from "./counts";
 import { listenerCountKey, sourceCountKey, hostOfAddress } from "./names";
 import { sharedStore } from "./shared-store";
@@ -31,10 +32,7 @@ export class TcpAccountingRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const c = parseTcpConfig(this.pluginConfiguration());
-    if (c == null) {
-      log(LogLevel.Error, "conn_accounting_tcp: bad configuration: " + configError);
-      return false;
-    }
+    if (c == null) return rejectConfiguration("conn_accounting_tcp");
     const key = listenerCountKey(c.listener);
     if (!ensure(sharedStore, key)) {
       log(LogLevel.Error, "conn_accounting_tcp: " + lastCountError);

@@ -3,7 +3,7 @@
 // its own VM (proxy_set_effective_context takes a context id of this VM: proxy-wasm-cpp-host
 // src/exports.cc, set_effective_context).
 import {
-  RootContext, HttpContext, StreamType, closeStream, setEffectiveContext, logError, logInfo,
+  RootContext, HttpContext, StreamType, closeStream, setEffectiveContext, logInfo, rejectConfiguration,
 } from "../../sdk";
 import { AdminPoller } from "./admin-poll";
 import { currentMs } from "./clock";
@@ -31,10 +31,7 @@ export class DrainRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const parsed = parseConfig(this.pluginConfiguration());
-    if (parsed.config == null) {
-      logError("drain-signal: bad configuration: " + parsed.error);
-      return false;
-    }
+    if (parsed.config == null) return rejectConfiguration("drain-signal", parsed.error);
     this.config = parsed.config!;
     this.services.configure(this.config);
     if (stats == null) stats = new DrainStats();

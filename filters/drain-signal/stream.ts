@@ -3,9 +3,9 @@
 // docs arch_overview/http/upgrades) and receives the signal at its moment.
 import {
   HttpContext, FilterHeadersStatus, FilterDataStatus, requestHeaders, responseHeaders, responseBody,
-  freeBytes, getProperty, rawLength, asciiLower,
+  freeBytes, getProperty, rawLength,
 } from "../../sdk";
-import { FrameReader, Mask } from "../../sdk/websocket";
+import { FrameReader, Mask, FRAME_READER_COUNTERS_BYTES, negotiatesPermessageDeflate, upgradeIsWebSocket } from "../../sdk/websocket";
 import { currentMs } from "./clock";
 import { isControlPath } from "./control";
 import { answerControl } from "./control-route";
@@ -17,12 +17,10 @@ import { Edit, FrameWatcher, Injection, Phase } from "./watcher";
 // A websocket keeps its FrameWatcher's state inline (rd1..rd3, signalledAtMs,
 // signalledGeneration, phase): around each chunk it is copied into one scratch watcher per VM
 // and back, so a stream is one object (the watcher, its reader and its Injection were three more,
-// 144 bytes with their headers). The reader's word 0 (_offset, the byte count, read only for
-// errorOffset) is not kept: the scratch reader's count is left to run on.
-// @ts-ignore: compile-time constants (AssemblyScript builtins)
-if (offsetof<FrameReader>() != 32 || offsetof<FrameReader>("_offset") != 0) ERROR("drain-signal: FrameReader layout changed; resize DrainStream's inline reader state");
-const READER_KEPT_AT: usize = 8;
-const READER_KEPT: usize = 24;
+// 144 bytes with their headers). The reader's byte offset (read only for errorOffset) is not
+// kept (FrameReader.saveCounters): the scratch reader's count is left to run on.
+// @ts-ignore: static branch, compiled only when the reader's counters changed size
+if (FRAME_READER_COUNTERS_BYTES != 24) ERROR("drain-signal: FrameReader counters are not 24 bytes; resize DrainStream's inline reader state");
 const scratch = new FrameWatcher(false);
 // Fresh readers: servers never mask (RFC 6455 5.1); RSV1 only with permessage-deflate.
 const plainReader = new FrameReader(false, Mask.Unmasked);
@@ -35,7 +33,7 @@ const F_SIGNALLED: u8 = 4;  // counted in wss.drain.signalled
 const F_WATCHING: u8 = 8;   // the 101 came: server->client bytes are websocket frames
 
 export class DrainStream extends HttpContext {
-  // FrameReader words 1..3 (offsetof checked above); 8-aligned right after contextId and root.
+  // FrameReader counters (saveCounters; size checked above); 8-aligned right after contextId and root.
   private rd1: u64 = 0;
   private rd2: u64 = 0;
   private rd3: u64 = 0;
@@ -70,7 +68,7 @@ export class DrainStream extends HttpContext {
       }
     }
     const upgrade = requestHeaders.get("upgrade");
-    if (upgrade != null && asciiLower(upgrade!) == "websocket" && (this.flags & F_UPGRADE) == 0) {
+    if (upgradeIsWebSocket(upgrade) && (this.flags & F_UPGRADE) == 0) {
       const service = requestHeaders.get(root.config.serviceHeader);
       this.service = root.services.acquire(service == null ? "" : service!, root.config);
       this.flags |= F_UPGRADE;
@@ -82,8 +80,8 @@ export class DrainStream extends HttpContext {
     if ((this.flags & (F_UPGRADE | F_WATCHING)) != F_UPGRADE || endOfStream || responseHeaders.get(":status") != "101") return FilterHeadersStatus.Continue;
     const ext = responseHeaders.get("sec-websocket-extensions");
     // RSV1 is legal only when permessage-deflate was negotiated (RFC 7692 6).
-    const deflate = ext != null && asciiLower(ext!).includes("permessage-deflate");
-    memory.copy(this.keptReader, changetype<usize>(deflate ? deflateReader : plainReader) + READER_KEPT_AT, READER_KEPT);
+    const deflate = negotiatesPermessageDeflate(ext);
+    (deflate ? deflateReader : plainReader).saveCounters(this.keptReader);
     this.fraction = signalFraction(connectionId(this.contextId));
     this.flags |= F_WATCHING;
     this.drainRoot.track(this);
@@ -141,7 +139,7 @@ export class DrainStream extends HttpContext {
   /** The scratch watcher, holding this stream's state. */
   private load(): FrameWatcher {
     const w = scratch;
-    memory.copy(changetype<usize>(w.reader) + READER_KEPT_AT, this.keptReader, READER_KEPT);
+    w.reader.loadCounters(this.keptReader);
     w.phase = <Phase>this.phase;
     w.signalledAtMs = this.signalledAtMs;
     w.signalledGeneration = this.signalledGeneration;
@@ -150,7 +148,7 @@ export class DrainStream extends HttpContext {
 
   private save(): void {
     const w = scratch;
-    memory.copy(this.keptReader, changetype<usize>(w.reader) + READER_KEPT_AT, READER_KEPT);
+    w.reader.saveCounters(this.keptReader);
     this.phase = <u8>w.phase;
     this.signalledAtMs = w.signalledAtMs;
     this.signalledGeneration = w.signalledGeneration;

@@ -2,8 +2,9 @@
 // a wrong type or a bad value fails on_configure with the key's path in the error. Every key, its
 // type and default is listed in README.md ("Configuration"). Everything a request needs is
 // compiled here once: header names lower-cased, the route table sorted, shard seeds hashed.
-import { parseJson, lastJsonError, ConfigReader, JsonValue } from "../../sdk/config";
-import { codeAt, startsWithLower, toLowerAscii } from "./ascii";
+import { ConfigReader, configError, failConfig, startConfig } from "../../sdk/config";
+import { JsonValue, lastJsonError, parseJson } from "../../sdk/json";
+import { asciiLower, codeAt, startsWithLower } from "../../sdk/ascii";
 import { RouteTable } from "./routes";
 import { ShardSet } from "./shard";
 
@@ -66,11 +67,11 @@ export class RouterConfig {
   }
 }
 
-/** The first configuration error of the last parse, e.g. "routes[1].service: unknown service \"chat\"". */
-export let configError: string = "";
-
+/** Records the first configuration error of this parse (sdk/config's configError()), e.g.
+ *  "routes[1].service: unknown service \"chat\"". */
+@inline
 function fail(message: string): void {
-  if (configError.length == 0) configError = message;
+  failConfig(message);
 }
 
 @inline
@@ -91,7 +92,7 @@ function headerNameProblem(name: string): string {
   return "";
 }
 
-/** "" when `name` can be a stat name segment (wss.<service>.cx_active, DESIGN.md "Stats"). */
+/** "" when `name` can be a stat name segment (wss.<service>.cx_active, README, Stats). */
 function serviceNameProblem(name: string): string {
   if (name.length == 0 || name.length > 64) return "must be 1-64 characters";
   for (let i = 0; i < name.length; i++) {
@@ -108,7 +109,7 @@ function headerName(r: ConfigReader, key: string, def: string, path: string): st
   if (r.error != null) return v;
   const problem = headerNameProblem(v);
   if (problem.length) fail(path + key + ": " + problem);
-  return toLowerAscii(v);
+  return asciiLower(v);
 }
 
 /** A JSON array of strings; null (with configError) when an element is not a non-empty string. */
@@ -132,12 +133,12 @@ function parseShard(r: ConfigReader, s: Service, path: string): bool {
   if (r.error == null && header.length) {
     const problem = headerNameProblem(header);
     if (problem.length) { fail(path + "header: " + problem); return false; }
-    s.shardHeader = toLowerAscii(header);
+    s.shardHeader = asciiLower(header);
   }
   const list = r.array("clusters", true);
   r.finish();
   if (r.error != null) { fail(<string>r.error); return false; }
-  if (configError.length) return false;
+  if (configError().length) return false;
   if (s.shardQuery.length == 0 && s.shardHeader.length == 0) {
     fail(path + "query: a shard needs \"query\" or \"header\" to read its key from");
     return false;
@@ -228,9 +229,9 @@ function parseRoutes(items: JsonValue[], c: RouterConfig): bool {
   return true;
 }
 
-/** Parses the `ws_router` configuration; null with configError set on any error. */
+/** Parses the `ws_router` configuration; null with configError() set on any error. */
 export function parseRouterConfig(text: string): RouterConfig | null {
-  configError = "";
+  startConfig();
   const json = parseJson(text);
   if (json == null) { fail("configuration: invalid JSON at " + (lastJsonError() as string)); return null; }
   if (!json.isObject()) { fail("configuration: expected a JSON object"); return null; }
@@ -243,7 +244,7 @@ export function parseRouterConfig(text: string): RouterConfig | null {
   const routes = r.array("routes", true);
   r.finish();
   if (r.error != null) { fail(<string>r.error); return null; }
-  if (configError.length) return null;
+  if (configError().length) return null;
   if (c.serviceHeader == c.clusterHeader) {
     { fail("cluster_header: \"" + c.clusterHeader + "\" is also service_header; use two names"); return null; }
   }
@@ -253,7 +254,7 @@ export function parseRouterConfig(text: string): RouterConfig | null {
     for (let i = 0; i < list.length; i++) {
       const problem = headerNameProblem(list[i]);
       if (problem.length) { fail("strip_headers[" + i.toString() + "]: " + problem); return null; }
-      list[i] = toLowerAscii(list[i]);
+      list[i] = asciiLower(list[i]);
     }
     c.stripHeaders = list;
   }

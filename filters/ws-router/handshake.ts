@@ -1,8 +1,10 @@
 // Websocket opening-handshake checks on the request headers (RFC 6455 4.2.1), done in the order
 // a server reads them. Envoy itself only recognises an upgrade by Connection + Upgrade
-// (Http::Utility::isWebSocketUpgradeRequest); the version and key checks are this filter's, so a
-// malformed handshake is refused at the edge with its reason instead of reaching a backend.
-import { equalsIgnoreCase, hasToken, isWebSocketKey } from "./ascii";
+// (sdk/websocket/handshake.ts, as Http::Utility::isWebSocketUpgradeRequest); the version and key
+// checks are this filter's, so a malformed handshake is refused at the edge with its reason
+// instead of reaching a backend.
+import { connectionHasUpgrade, upgradeIsWebSocket } from "../../sdk/websocket";
+import { isWebSocketKey } from "./ascii";
 
 export enum Handshake {
   /** No Upgrade header and no Sec-WebSocket-Key: a plain HTTP request (a browser). */
@@ -40,11 +42,9 @@ export class UpgradeHeaders {
 export function checkHandshake(h: UpgradeHeaders): Handshake {
   if (h.upgrade === null && h.key === null) return Handshake.NotUpgrade;
   if (h.method != "GET") return Handshake.BadMethod;
-  const upgrade = h.upgrade;
-  // Envoy compares the whole Upgrade value with "websocket", ignoring case.
-  if (upgrade === null || !equalsIgnoreCase(upgrade, "websocket")) return Handshake.BadUpgrade;
-  const connection = h.connection;
-  if (connection === null || !hasToken(connection, "upgrade")) return Handshake.BadConnection;
+  // Both together are isWebSocketUpgrade: what Envoy takes for a websocket.
+  if (!upgradeIsWebSocket(h.upgrade)) return Handshake.BadUpgrade;
+  if (!connectionHasUpgrade(h.connection)) return Handshake.BadConnection;
   const version = h.version;
   if (h.duplicateVersion || version === null || version != "13") return Handshake.BadVersion;
   const key = h.key;

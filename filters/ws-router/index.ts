@@ -4,18 +4,19 @@
 //        │                 ├─ not an upgrade ........... 404
 //        │                 ├─ malformed upgrade ........ 400 + reason, wss.router.bad_request
 //        │                 └─ no route for host+path ... 404, wss.router.no_route
-//        └─► remove client copies of internal headers (only those present)
-//            set x-wss-service, x-wss-cluster (2 hostcalls) ──► Continue
+//        └─► set x-wss-service, x-wss-cluster (2 hostcalls) ──► Continue; when the client sent
+//            internal headers: the whole map without them, plus ours (1 hostcall, linear)
 //
-// The route uses `cluster_header: x-wss-cluster`; Envoy re-evaluates the route after a Wasm
-// request-header change (context.cc replaceHeaderMapValue -> clearRouteCache).
+// The routes match x-wss-cluster's value (one route per cluster); Envoy re-evaluates the route
+// after a Wasm request-header change (context.cc replaceHeaderMapValue, setHeaderMapPairs ->
+// clearRouteCache).
 export * from "../../sdk/exports";
-import { proxy_replace_header_map_value } from "../../sdk/bindings";
 import {
-  Counter, FilterHeadersStatus, HeaderPair, HttpContext, MapType, RootContext, logDebug, logError,
+  Counter, FilterHeadersStatus, HeaderPair, HttpContext, RootContext, logDebug, logError,
   registerRootContext, requestHeaders, sendLocalResponseText,
 } from "../../sdk";
-import { RouterConfig, configError, parseRouterConfig } from "./config";
+import { rejectConfiguration } from "../../sdk/config";
+import { RouterConfig, parseRouterConfig } from "./config";
 import { Handshake, checkHandshake, handshakeDetails, handshakeReason } from "./handshake";
 import { RequestScan } from "./request-scan";
 import { queryParam } from "./shard";
@@ -33,10 +34,7 @@ class WsRouterRoot extends RootContext {
 
   onConfigure(size: usize): bool {
     const c = parseRouterConfig(this.pluginConfiguration());
-    if (c == null) {
-      logError("ws_router: bad configuration: " + configError);
-      return false;
-    }
+    if (c == null) return rejectConfiguration("ws_router");
     this.config = c;
     if (this.noRoute == null) {
       this.noRoute = new Counter("wss.router.no_route");
@@ -48,13 +46,6 @@ class WsRouterRoot extends RootContext {
   newHttpContext(contextId: u32): HttpContext | null {
     return new WsRouter(contextId, this);
   }
-}
-
-/** proxy_replace_header_map_value with bytes encoded at configure time (Envoy: setCopy). */
-@inline
-function replaceRequestHeader(name: ArrayBuffer, value: ArrayBuffer): void {
-  proxy_replace_header_map_value(<u32>MapType.HttpRequestHeaders, changetype<usize>(name), name.byteLength,
-    changetype<usize>(value), value.byteLength);
 }
 
 class WsRouter extends HttpContext {
@@ -113,13 +104,15 @@ class WsRouter extends HttpContext {
       if (key !== null) cluster = unchecked(service.shardClusterBytes[shards.pickIndex(key)]);
     }
 
-    // Client copies first, then ours: a client never picks the service or the cluster. Envoy
-    // before the http_set_copy_replace_all_headers change replaced only the first copy, so
-    // duplicates are removed explicitly rather than left to replace.
-    const strip = scan.strip;
-    for (let i = 0; i < strip.length; i++) requestHeaders.remove(unchecked(strip[i]));
-    replaceRequestHeader(config.serviceHeaderBytes, service.nameBytes);
-    replaceRequestHeader(config.clusterHeaderBytes, cluster);
+    // Client copies go, then ours are set: a client never picks the service or the cluster.
+    // Envoy before the http_set_copy_replace_all_headers change replaced only the first copy, so
+    // duplicates are not left to replace.
+    if (scan.internal > 0) {
+      scan.replaceInternal(config, config.serviceHeaderBytes, service.nameBytes, config.clusterHeaderBytes, cluster);
+    } else {
+      requestHeaders.replaceBytes(config.serviceHeaderBytes, service.nameBytes);
+      requestHeaders.replaceBytes(config.clusterHeaderBytes, cluster);
+    }
     return FilterHeadersStatus.Continue;
   }
 }

@@ -3,18 +3,14 @@
 // value (about 20 allocations per request); here only the 7 values the handshake and the route
 // read become strings (reused from the previous request when equal), keys are compared as
 // bytes, and internal headers are found by bytes.
-// This is the happy path's only read (issue 6: <= 6 hostcalls and <= 2 us per request).
+// This is the happy path's only read (the budget: <= 6 hostcalls and <= 2 us per request).
 //
 // Layout (spec abi-versions/v0.2.1 "Header maps"; proxy-wasm-cpp-host src/pairs_util.cc):
 //   u32 count | count x (u32 key_len, u32 value_len) | count x (key \0 value \0)
-import { proxy_get_header_map_pairs } from "../../sdk/bindings";
-import { MapType, WasmResult, freeBytes } from "../../sdk";
-import { asciiLower } from "../../sdk/ascii";
+import { freeBytes, rawPairsLength, requestHeaders } from "../../sdk";
+import { foldAscii } from "../../sdk/ascii";
 import { RouterConfig, INTERNAL_PREFIX } from "./config";
 import { UpgradeHeaders } from "./handshake";
-
-// Out-parameters of proxy_get_header_map_pairs (ptr, size); a VM runs one callback at a time.
-const OUT: usize = memory.data(8, 4);
 
 const K_PATH = String.UTF8.encode(":path");
 const K_METHOD = String.UTF8.encode(":method");
@@ -36,9 +32,7 @@ function startsWithFolded(p: usize, n: usize, k: ArrayBuffer): bool {
   if (n < m) return false;
   const kp = changetype<usize>(k);
   for (let i: usize = 0; i < m; i++) {
-    let c = <u32>load<u8>(p + i);
-    if (c - 0x41 < 26) c |= 0x20;
-    if (c != <u32>load<u8>(kp + i)) return false;
+    if (foldAscii(<u32>load<u8>(p + i)) != <u32>load<u8>(kp + i)) return false;
   }
   return true;
 }
@@ -79,13 +73,25 @@ const SLOT_CONNECTION = 4;
 const SLOT_VERSION = 5;
 const SLOT_KEY = 6;
 
+/** Writes one serialised pair (lengths at `lens`, bytes at `data`); returns the end of its bytes. */
+function appendPair(lens: usize, data: usize, name: ArrayBuffer, value: ArrayBuffer): usize {
+  const n = <usize>name.byteLength, v = <usize>value.byteLength;
+  store<u32>(lens, <u32>n);
+  store<u32>(lens, <u32>v, 4);
+  memory.copy(data, changetype<usize>(name), n);
+  store<u8>(data + n, 0);
+  memory.copy(data + n + 1, changetype<usize>(value), v);
+  store<u8>(data + n + 1 + v, 0);
+  return data + n + v + 2;
+}
+
 @final
 export class RequestScan {
   path: string = "";
   authority: string = "";
   readonly upgrade: UpgradeHeaders = new UpgradeHeaders();
-  /** Internal header names the client sent (each once), to remove before routing. */
-  readonly strip: string[] = [];
+  /** How many pairs the client sent under internal names (removed before routing). */
+  internal: u32 = 0;
   private raw: usize = 0;
   private rawLen: usize = 0;
   private count: usize = 0;
@@ -108,13 +114,11 @@ export class RequestScan {
     this.path = "";
     this.authority = "";
     this.upgrade.reset();
-    this.strip.length = 0;
-    store<u64>(OUT, 0);
-    const r = proxy_get_header_map_pairs(<u32>MapType.HttpRequestHeaders, OUT, OUT + 4);
-    this.raw = <usize>load<u32>(OUT);
-    this.rawLen = <usize>load<u32>(OUT, 4);
+    this.internal = 0;
+    this.raw = requestHeaders.getRawPairs();
+    this.rawLen = rawPairsLength();
     this.count = 0;
-    if (r != WasmResult.Ok) { this.release(); return false; }
+    if (this.raw == 0) return false;
     if (this.rawLen < 4) return true;
     const count = <usize>load<u32>(this.raw);
     // A count or lengths running past the buffer end the scan (the host is Envoy; stay safe).
@@ -158,10 +162,8 @@ export class RequestScan {
           }
           break;
       }
-      if (this.isInternal(config, k, kl)) {
-        const name = asciiLower(decode(k, kl)); // header names are ASCII (Envoy folds ASCII-only)
-        if (!this.strip.includes(name)) this.strip.push(name);
-      }
+      // Only counted here: a flood of internal names costs one bytes compare each, no string.
+      if (this.isInternal(config, k, kl)) this.internal++;
     }
     return true;
   }
@@ -190,6 +192,52 @@ export class RequestScan {
       data += kl + vl + 2;
     }
     return null;
+  }
+
+  /**
+   * Replaces the request headers with the pairs read, minus every internal one, plus (name1,
+   * value1) and (name2, value2): one proxy_set_header_map_pairs (Envoy's setHeaderMapPairs,
+   * which clears the route cache as a replace does), in time linear in the headers' size. A
+   * removal per distinct name would cost a hostcall each, and each of Envoy's removals walks the
+   * whole map: quadratic for a client that sends thousands of names.
+   */
+  replaceInternal(config: RouterConfig, name1: ArrayBuffer, value1: ArrayBuffer, name2: ArrayBuffer, value2: ArrayBuffer): void {
+    const count = this.count;
+    let kept: usize = 0;
+    let bytes: usize = 0;
+    let lens = this.raw + 4;
+    let data = lens + 8 * count;
+    for (let i: usize = 0; i < count; i++, lens += 8) {
+      const kl = <usize>load<u32>(lens);
+      const vl = <usize>load<u32>(lens, 4);
+      if (!this.isInternal(config, data, kl)) { kept++; bytes += kl + vl + 2; }
+      data += kl + vl + 2;
+    }
+    const n1 = <usize>name1.byteLength, v1 = <usize>value1.byteLength;
+    const n2 = <usize>name2.byteLength, v2 = <usize>value2.byteLength;
+    const total = 4 + 8 * (kept + 2) + bytes + n1 + v1 + n2 + v2 + 4;
+    const out = heap.alloc(total);
+    store<u32>(out, <u32>(kept + 2));
+    let outLens = out + 4;
+    let outData = outLens + 8 * (kept + 2);
+    lens = this.raw + 4;
+    data = lens + 8 * count;
+    for (let i: usize = 0; i < count; i++, lens += 8) {
+      const kl = <usize>load<u32>(lens);
+      const vl = <usize>load<u32>(lens, 4);
+      const n = kl + vl + 2;
+      if (!this.isInternal(config, data, kl)) {
+        store<u64>(outLens, load<u64>(lens));
+        outLens += 8;
+        memory.copy(outData, data, n);      // key \0 value \0, contiguous in both layouts
+        outData += n;
+      }
+      data += n;
+    }
+    outData = appendPair(outLens, outData, name1, value1);
+    appendPair(outLens + 8, outData, name2, value2);
+    requestHeaders.setRawPairs(out, total);
+    heap.free(out);
   }
 
   /** Frees the host's block; call once the request's headers are no longer needed. */

@@ -7,7 +7,8 @@
 // matches "/apps", "/apps/x" and "/apps?team=T1" but not "/appstore". A prefix ending in "/"
 // matches any path that starts with it. Longest prefix wins; on equal prefixes a route naming
 // the host wins over a route for any host.
-import { codeAt, regionEquals, toLowerAscii } from "./ascii";
+import { asciiLower, codeAt } from "../../sdk/ascii";
+import { regionEquals } from "./ascii";
 
 @final
 export class Route {
@@ -51,7 +52,7 @@ export function normalizeHost(authority: string): string {
     if (authority.indexOf(":") != end) end = authority.length;
   }
   const host = end == authority.length ? authority : authority.substring(0, end);
-  return toLowerAscii(host);
+  return asciiLower(host);
 }
 
 export class RouteTable {

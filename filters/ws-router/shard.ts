@@ -6,7 +6,8 @@
 //
 // hash = FNV-1a 64 over the key's UTF-8 bytes; mix = MurmurHash3's fmix64 finalizer. Both are
 // written out here so a control plane can predict placements.
-import { codeAt, regionEquals } from "./ascii";
+import { codeAt } from "../../sdk/ascii";
+import { regionEquals } from "./ascii";
 
 const FNV_OFFSET: u64 = 0xcbf29ce484222325;
 const FNV_PRIME: u64 = 0x100000001b3;

@@ -14,7 +14,9 @@ export const enum Opcode {
 /** Which MASK bit the reader accepts (RFC 6455 5.1: client->server frames are masked). */
 export const enum Mask { Any = -1, Unmasked = 0, Masked = 1 }
 
-// Layout: four u64 words, 32 bytes in all (a conn-accounting stream keeps two readers).
+// Layout: four u64 words, 32 bytes in all (a conn-accounting stream keeps two readers). Filters
+// that keep a reader inline in their stream object use the state API (FRAME_READER_STATE_BYTES,
+// saveState/loadState, initState), never this layout.
 //
 //  _offset     stream offset of the next byte; after an error, the offending byte's offset
 //  _remaining  while in a header: the extended length being accumulated;
@@ -53,6 +55,13 @@ const F_ERROR_SHIFT: u32 = 8;      // bits 8..11: WsError
 const F_ERROR: u32 = 0xF << 8;
 const F_IN_MESSAGE: u32 = 1 << 12; // a data frame without FIN completed; continuations expected
 const F_CLOSE_SEEN: u32 = 1 << 13;
+
+/** Bytes of a reader's saved state (saveState/loadState/initState): a filter keeping a reader
+ *  inline reserves this much, e.g. four u64 fields. */
+export const FRAME_READER_STATE_BYTES: usize = 32;
+/** Bytes of the state without the byte offset (saveCounters/loadCounters): for a filter that
+ *  never reads `offset` or `errorOffset`. */
+export const FRAME_READER_COUNTERS_BYTES: usize = 24;
 
 @final
 export class FrameReader {
@@ -221,6 +230,43 @@ export class FrameReader {
     this._offset += <u64>len;
     this._messages = (<u64>fl << 48) | messages;
     return (<i64>len << 32) | <i64>found;
+  }
+
+  /** Writes a fresh reader's state, as `new FrameReader(allowRsv1, mask)` has it, at `dst`
+   *  (FRAME_READER_STATE_BYTES bytes, 8-aligned). */
+  static initState(dst: usize, allowRsv1: bool, mask: i32 = Mask.Any): void {
+    store<u64>(dst, 0);
+    store<u64>(dst, 0, 8);
+    store<u64>(dst, <u64>((<u32>(mask + 1) << H_POLICY_SHIFT) | (allowRsv1 ? H_ALLOW_RSV1 : 0)) << 48, 16);
+    store<u64>(dst, 0, 24);
+  }
+  /** Copies this reader's whole state to `dst` (FRAME_READER_STATE_BYTES bytes). */
+  saveState(dst: usize): void {
+    store<u64>(dst, this._offset);
+    this.saveCounters(dst + 8);
+  }
+  /** Makes this reader continue from a state written by saveState or initState. */
+  loadState(src: usize): void {
+    this._offset = load<u64>(src);
+    this.loadCounters(src + 8);
+  }
+  /** Copies the state without the byte offset to `dst` (FRAME_READER_COUNTERS_BYTES bytes). */
+  @inline saveCounters(dst: usize): void {
+    store<u64>(dst, this._remaining);
+    store<u64>(dst, this._frames, 8);
+    store<u64>(dst, this._messages, 16);
+  }
+  /** Continues from saveCounters' state (or initState's, at +8); the offset is left as it is. */
+  @inline loadCounters(src: usize): void {
+    this._remaining = load<u64>(src);
+    this._frames = load<u64>(src, 8);
+    this._messages = load<u64>(src, 16);
+  }
+  /** Whether RSV1 frames are accepted from now on: permessage-deflate may be agreed (the 101)
+   *  after the reader started on bytes that came with the request. */
+  set allowRsv1(allow: bool) {
+    const bit = <u64>H_ALLOW_RSV1 << 48;
+    this._frames = allow ? this._frames | bit : this._frames & ~bit;
   }
 
   /** Frames completed so far (data and control). */

@@ -1,4 +1,4 @@
-// The default topology (DESIGN.md) built with the config builder validates against Envoy's v3
+// The default topology (docs/design.md) built with the config builder validates against Envoy's v3
 // protos, and has the shape the filters and the gateway rely on.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -47,11 +47,30 @@ describe("default topology", () => {
     assert.deepEqual(hcm.upgrade_configs, [{ upgrade_type: "websocket" }]);
   });
 
-  it("routes by the x-wss-cluster header and strips the internal headers at the router", () => {
+  it("routes by the x-wss-cluster header, only to the service clusters, and strips the internal headers at the router", () => {
     const b = defaultTopology().build();
-    const route = b.static_resources.listeners[0].filter_chains[0].filters[1].typed_config.route_config.virtual_hosts[0].routes[0];
-    assert.deepEqual(route.route, { cluster_header: "x-wss-cluster" });
-    assert.deepEqual(route.request_headers_to_remove, ["x-wss-cluster", "x-wss-service"]);
+    const routes = b.static_resources.listeners[0].filter_chains[0].filters[1].typed_config.route_config.virtual_hosts[0].routes;
+    assert.deepEqual(routes.map((r: any) => r.route?.cluster ?? r.direct_response.status), ["messages", "presence", "apps", 404]);
+    assert.deepEqual(routes[0].match, { prefix: "/", headers: [{ name: "x-wss-cluster", string_match: { exact: "messages" } }] });
+    assert.ok(routes.every((r: any) => r.route?.cluster_header === undefined), "no route lets a header name the cluster");
+    assert.deepEqual(routes[0].request_headers_to_remove, ["x-wss-cluster", "x-wss-service"]);
+  });
+
+  it("routes a sharded service's every cluster and nothing else, by the ws-router's cluster_header", () => {
+    const wsRouterConfig = { cluster_header: "X-Pick", services: [{ name: "messages", cluster: "messages", shard: { query: "team", clusters: ["m-a", "m-b"] } }],
+      routes: [{ prefix: "/messages", service: "messages" }] };
+    const routes = defaultTopology({ wsRouterConfig }).build().static_resources.listeners[0].filter_chains[0].filters[1].typed_config.route_config.virtual_hosts[0].routes;
+    assert.deepEqual(routes.map((r: any) => [r.match.headers?.[0].name, r.route?.cluster ?? r.direct_response.status]),
+      [["x-pick", "messages"], ["x-pick", "m-a"], ["x-pick", "m-b"], [undefined, 404]]);
+  });
+
+  it("gives the operator listener no route to admin: the drain prefix with the token, then 404", () => {
+    const b = defaultTopology({ drain: { token: "0123456789abcdef-op" } }).build();
+    const routes = b.static_resources.listeners[1].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+    assert.deepEqual(routes.map((r: any) => [r.match, r.direct_response?.status, r.route]), [
+      [{ prefix: "/drain-signal", headers: [{ name: "x-drain-token", string_match: { exact: "0123456789abcdef-op" } }] }, 503, undefined],
+      [{ prefix: "/" }, 404, undefined],
+    ]);
   });
 
   it("defines clusters messages, presence and apps with two endpoints each, and admin", () => {
@@ -213,5 +232,18 @@ describe("builder and validator beyond the schema", () => {
     const cfg = new EnvoyConfig({ wasmDir: "build" });
     assert.throws(() => cfg.httpListener({ name: "l", address: { host: "127.0.0.1", port: 1 }, statPrefix: "l",
       routes: [{ prefix: "/", cluster: "a", clusterHeader: "x" }] }), /exactly one of cluster, clusterHeader or direct/);
+  });
+});
+
+describe("route tables a client could steer", () => {
+  it("warns about a cluster_header route behind ws_router, and the default topology has none", async () => {
+    const cfg = defaultTopology();
+    cfg.addRoute("public", { prefix: "/", clusterHeader: "x-wss-cluster" });
+    const r = await validateConfig(cfg.build(), { runModules: false });
+    assert.deepEqual(r.errors, []);
+    assert.equal(r.warnings.length, 1);
+    assert.match(r.warnings[0].path, /routes\[4\]\.route\.cluster_header$/);
+    assert.match(r.warnings[0].message, /lets a request reach any cluster its header names/);
+    assert.deepEqual((await validateConfig(defaultTopology().build(), { runModules: false })).warnings, []);
   });
 });

@@ -75,3 +75,12 @@ test("a refused reconfiguration keeps the previous route table; an accepted one 
   assert.equal(cluster("/chat"), "chat-v2");
   assert.equal(cluster("/messages"), "404");
 });
+
+test("the module's default cluster_header is the one the config builder and validator assume", async () => {
+  const { WS_ROUTER_CLUSTER_HEADER } = await import("../../envoy-test/config/filter-knowledge.ts");
+  const plugin = await new Host({ clock: new ManualClock() }).loadPlugin({ wasm, rootId: "ws_router", configuration: `{${SVC}, ${ROUTE}}` });
+  const s = plugin.createHttpStream();
+  s.callOnRequestHeaders(upgrade("/messages"));
+  assert.deepEqual(s.requestHeaders.find(([k]) => k === WS_ROUTER_CLUSTER_HEADER), [WS_ROUTER_CLUSTER_HEADER, "messages"]);
+  s.complete();
+});

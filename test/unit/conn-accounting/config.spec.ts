@@ -1,4 +1,5 @@
-import { parseHttpConfig, parseTcpConfig, configError } from "../../../filters/conn-accounting/config";
+import { parseHttpConfig, parseTcpConfig } from "../../../filters/conn-accounting/config";
+import { configError } from "../../../sdk/config";
 
 describe("parseHttpConfig", () => {
   it("gives the documented defaults for an empty configuration", () => {
@@ -27,47 +28,47 @@ describe("parseHttpConfig", () => {
 
   it("names an unknown key", () => {
     expect(parseHttpConfig('{"max_active":5}')).toBeNull();
-    expect(configError.startsWith("max_active: unknown key")).toBe(true);
+    expect(configError().startsWith("max_active: unknown key")).toBe(true);
   });
 
   it("names the key path of a wrong type inside services", () => {
     expect(parseHttpConfig('{"services":[{"name":"messages"},{"name":"apps","max_active":"10"}]}')).toBeNull();
-    expect(configError).toBe("services[1].max_active: expected integer, got string");
+    expect(configError()).toBe("services[1].max_active: expected integer, got string");
   });
 
   it("rejects a service name that cannot be a stat name segment", () => {
     expect(parseHttpConfig('{"services":[{"name":"a.b"}]}')).toBeNull();
-    expect(configError.startsWith("services[0].name: \"a.b\" must be 1-64 characters")).toBe(true);
+    expect(configError().startsWith("services[0].name: \"a.b\" must be 1-64 characters")).toBe(true);
   });
 
   it("rejects a service listed twice", () => {
     expect(parseHttpConfig('{"services":[{"name":"apps"},{"name":"apps"}]}')).toBeNull();
-    expect(configError).toBe("services[1].name: \"apps\" is listed twice");
+    expect(configError()).toBe("services[1].name: \"apps\" is listed twice");
   });
 
   it("requires a service name", () => {
     expect(parseHttpConfig('{"services":[{"max_active":1}]}')).toBeNull();
-    expect(configError).toBe("services[0].name: required");
+    expect(configError()).toBe("services[0].name: required");
   });
 
   it("rejects a negative limit", () => {
     expect(parseHttpConfig('{"default_max_active":-1}')).toBeNull();
-    expect(configError.startsWith("default_max_active:")).toBe(true);
+    expect(configError().startsWith("default_max_active:")).toBe(true);
   });
 
   it("rejects both a header and a query limit key", () => {
     expect(parseHttpConfig('{"limit_key_header":"x-user","limit_key_query":"user"}')).toBeNull();
-    expect(configError).toBe("limit_key_query: set limit_key_header or limit_key_query, not both");
+    expect(configError()).toBe("limit_key_query: set limit_key_header or limit_key_query, not both");
   });
 
   it("rejects jitter that reaches zero seconds", () => {
     expect(parseHttpConfig('{"retry_after_s":5,"retry_after_jitter_s":5}')).toBeNull();
-    expect(configError).toBe("retry_after_jitter_s: must be less than retry_after_s (5)");
+    expect(configError()).toBe("retry_after_jitter_s: must be less than retry_after_s (5)");
   });
 
   it("names invalid JSON", () => {
     expect(parseHttpConfig('{"services":[}')).toBeNull();
-    expect(configError.startsWith("configuration: invalid JSON")).toBe(true);
+    expect(configError().startsWith("configuration: invalid JSON")).toBe(true);
   });
 });
 
@@ -86,6 +87,6 @@ describe("parseTcpConfig", () => {
   });
   it("names an unknown key", () => {
     expect(parseTcpConfig('{"max_per_ip":3}')).toBeNull();
-    expect(configError.startsWith("max_per_ip: unknown key")).toBe(true);
+    expect(configError().startsWith("max_per_ip: unknown key")).toBe(true);
   });
 });

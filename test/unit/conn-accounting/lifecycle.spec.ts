@@ -1,4 +1,4 @@
-import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus, isWebsocketUpgrade } from "../../../filters/conn-accounting/lifecycle";
+import { RESERVED, KEY, ACTIVE, ENDED, toRelease, upgradeSucceeded, parseStatus } from "../../../filters/conn-accounting/lifecycle";
 
 describe("toRelease", () => {
   it("releases the reservation of a stream whose 101 never came", () => {
@@ -36,19 +36,4 @@ describe("upgradeSucceeded", () => {
 describe("parseStatus", () => {
   it("reads three digits", () => { expect(parseStatus("101")).toBe(101); expect(parseStatus("503")).toBe(503); });
   it("returns -1 for anything else", () => { expect(parseStatus("1o1")).toBe(-1); expect(parseStatus("1010")).toBe(-1); });
-});
-
-describe("isWebsocketUpgrade", () => {
-  it("matches websocket in any case", () => {
-    expect(isWebsocketUpgrade("websocket")).toBe(true);
-    expect(isWebsocketUpgrade("WebSocket")).toBe(true);
-  });
-  it("matches websocket inside a comma list", () => {
-    expect(isWebsocketUpgrade("h2c, websocket")).toBe(true);
-  });
-  it("does not match other protocols or prefixes", () => {
-    expect(isWebsocketUpgrade("h2c")).toBe(false);
-    expect(isWebsocketUpgrade("websockets")).toBe(false);
-    expect(isWebsocketUpgrade("")).toBe(false);
-  });
 });

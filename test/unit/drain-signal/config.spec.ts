@@ -2,7 +2,7 @@ import { parseConfig } from "../../../filters/drain-signal/config";
 import { Dialect } from "../../../filters/drain-signal/signal";
 
 describe("drain-signal configuration", () => {
-  it("uses DESIGN.md's defaults for an empty configuration", () => {
+  it("uses the documented defaults for an empty configuration", () => {
     const c = parseConfig("").config!;
     expect(c.timing.windowMs).toBe(20000);
     expect(c.timing.graceMs).toBe(5000);

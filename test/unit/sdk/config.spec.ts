@@ -1,5 +1,6 @@
 // Strict plugin-config JSON: RFC 8259 only, and a reader whose errors name the key path.
-import { ConfigReader, JsonValue, lastJsonError, parseJson } from "../../../sdk/config";
+import { ConfigReader } from "../../../sdk/config";
+import { JsonValue, lastJsonError, parseJson } from "../../../sdk/json";
 
 function err(text: string): string {
   expect(parseJson(text)).toBeNull();

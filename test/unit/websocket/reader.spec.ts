@@ -256,3 +256,56 @@ describe("FrameReader memory", () => {
     expect(offsetof<FrameReader>()).toBeLessThanOrEqual(32);
   });
 });
+
+describe("FrameReader state API (a reader kept inline in a filter's stream)", () => {
+  it("initState writes what the constructor makes, and loadState continues from it", () => {
+    const state = new StaticArray<u64>(4);
+    const at = changetype<usize>(state);
+    FrameReader.initState(at, false, Mask.Masked);
+    const r = new FrameReader(true);
+    r.loadState(at);
+    expect(scanAll(r, hex("81 05 48 65 6c 6c 6f"))).toBe(-1); // unmasked: refused by Mask.Masked
+    expect(r.error).toBe(WsError.MaskPolicy);
+  });
+
+  it("saveState / loadState carry a frame split across chunks from one reader to another", () => {
+    const state = new StaticArray<u64>(4);
+    const at = changetype<usize>(state);
+    FrameReader.initState(at, false);
+    const a = new FrameReader();
+    a.loadState(at);
+    const frame = hex("81 05 48 65 6c 6c 6f");
+    expect(a.scan(ptrOf(frame), 3)).toBe(0);
+    a.saveState(at);
+    const b = new FrameReader();
+    b.loadState(at);
+    expect(b.scan(ptrOf(frame) + 3, 4)).toBe(1);
+    expect(b.frames).toBe(1);
+    expect(b.offset).toBe(7);
+  });
+
+  it("saveCounters / loadCounters keep everything but the byte offset", () => {
+    const state = new StaticArray<u64>(3);
+    const at = changetype<usize>(state);
+    const a = new FrameReader();
+    const frame = hex("81 05 48 65 6c 6c 6f");
+    expect(a.scan(ptrOf(frame), 3)).toBe(0);
+    a.saveCounters(at);
+    const b = new FrameReader();
+    b.loadCounters(at);
+    expect(b.scan(ptrOf(frame) + 3, 4)).toBe(1);
+    expect(b.messages).toBe(1);
+    expect(b.offset).toBe(4);
+  });
+
+  it("allowRsv1 switches permessage-deflate on or off for the frames still to come", () => {
+    const r = new FrameReader(true);
+    expect(scanAll(r, hex("c1 00"))).toBe(1);
+    r.allowRsv1 = false;
+    expect(scanAll(r, hex("c1 00"))).toBe(-1);
+    expect(r.error).toBe(WsError.RsvWithoutExtension);
+    const s = new FrameReader(false);
+    s.allowRsv1 = true;
+    expect(scanAll(s, hex("c1 00"))).toBe(1);
+  });
+});

@@ -1,4 +1,5 @@
-import { parseRouterConfig, configError, RouterConfig } from "../../../filters/ws-router/config";
+import { parseRouterConfig, RouterConfig } from "../../../filters/ws-router/config";
+import { configError } from "../../../sdk/config";
 
 const GOOD = `{
   "strip_headers": ["X-Slack-Internal-User"],
@@ -16,7 +17,7 @@ const GOOD = `{
 function bad(text: string): string {
   const c = parseRouterConfig(text);
   expect(c).toBeNull();
-  return configError;
+  return configError();
 }
 
 const SVC = `"services": [{"name": "messages", "cluster": "messages"}]`;

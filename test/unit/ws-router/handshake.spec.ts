@@ -1,5 +1,6 @@
 import { checkHandshake, Handshake, handshakeReason, UpgradeHeaders } from "../../../filters/ws-router/handshake";
-import { hasToken, isWebSocketKey, equalsIgnoreCase } from "../../../filters/ws-router/ascii";
+import { hasToken, equalsIgnoreCase } from "../../../sdk/ascii";
+import { isWebSocketKey } from "../../../filters/ws-router/ascii";
 
 // The RFC 6455 section 1.3 sample key.
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
