@@ -1,20 +1,20 @@
 // npm run bench: every benchmark of bench/, one table each with ratios against the peers
 // measured in the same run, targets marked met or MISSED, all figures written to
 // bench/results/<UTC time>.json.
-// Flags: --only=size,http,ws-router,websocket,gateway,drain   --quick (fewer iterations)
-//        --connections=10000 (gateway websockets)  --clients=1000 --window-ms=10000 (drain)
+// Flags: --only=size,http,ws-router,websocket,gateway,drain,hot-restart   --quick (fewer iterations)
+//        --connections=10000 (gateway websockets)  --clients=1000 --window-ms=10000 (drain; hot-restart: 5000)
 //        --lifecycles=1000000 (leak check)  --open=20000 (websockets held for memory per socket)
 import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { drainChartSvg, type DrainResult } from "./drain-chart.ts";
 import { addHeaderLifecycle } from "./http-stream.ts";
-import { fmt, machine, printed, ratio, table, type Target } from "./lib.ts";
+import { fmt, machine, printed, ratio, table, target, type Target } from "./lib.ts";
 import { addHeaderModules, buildOurs } from "./peers.ts";
 import { sizes } from "./size.ts";
 import { bodyChunks, perWebsocket, websocketLifecycles } from "./websocket.ts";
 import { wsRouter } from "./ws-router.ts";
 
-const ALL = ["size", "http", "ws-router", "websocket", "gateway", "drain"];
+const ALL = ["size", "http", "ws-router", "websocket", "gateway", "drain", "hot-restart"];
 
 function flags(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -107,6 +107,31 @@ async function main(): Promise<void> {
       writeFileSync("bench/drain-reconnects.svg", drainChartSvg(d as unknown as DrainResult));
       console.log("chart: bench/drain-reconnects.svg");
       results.drain = d;
+    }
+  }
+
+  if (only.has("hot-restart")) {
+    const { result: h, why } = await runChild("bench/hot-restart.ts", [String(num(f, "clients", 1000)), String(num(f, "window-ms", 5000))]);
+    if (!h) console.log(`hot-restart benchmark failed: ${why}`);
+    else {
+      table(`Hot restart: ${fmt(h.clients)} websockets on one port moved from the parent to the child (drain-signal window ${h.window_ms} ms, --drain-time-s ${h.drain_time_s}, --parent-shutdown-time-s ${h.parent_shutdown_time_s}, 50 new upgrades/s throughout)`,
+        ["figure", "value"], [
+          ["reconnects per second, each second from the first signal", (h.reconnects_per_second as number[]).join(" / ")],
+          ["reconnects: peak / mean per second (all clients)", `${h.peak_per_second} / ${h.mean_per_second}`],
+          [`reconnects: peak / mean per second (the ${h.signal_driven.clients} eager and make-before-break clients)`, `${h.signal_driven.peak_per_second} / ${h.signal_driven.mean_per_second}`],
+          ["even spread (clients / window)", h.even_spread_per_second],
+          ["connect errors (refused, reset, 5xx) over the restart; target 0", h.connect_errors],
+          ["steady upgrades answered during the restart", h.steady_upgrades_ok],
+          ["time to move all clients, first signal to last reconnect (ms)", h.move_all_ms],
+          ["signal to reconnected, p50 / p99 (ms)", `${h.signal_to_reconnect_ms.p50} / ${h.signal_to_reconnect_ms.p99}`],
+          ["child serving to first signal (ms)", h.first_signal_after_child_ms],
+          ["parent exit after the child started serving (ms)", h.parent_exit_after_child_ms],
+          ["RSS parent before / peak during the overlap (KiB)", `${fmt(h.rss_kb.parent_before)} / ${fmt(h.rss_kb.parent_peak)}`],
+          ["RSS child peak during the overlap / after the parent exited (KiB)", `${fmt(h.rss_kb.child_peak)} / ${fmt(h.rss_kb.child_after_parent_exit)}`],
+          ["RSS both processes, peak sum over the overlap (KiB)", fmt(h.rss_kb.both_peak)],
+        ]);
+      results.hotRestart = h;
+      targets.push(target("hot restart connect errors", h.connect_errors, 0, "errors"));
     }
   }
 

@@ -74,6 +74,13 @@ if (x.drain?.runs) {
       "<= 1.5x", k.reconnects_per_second.over_even <= 1.5 ? "met" : "**missed**"]);
   }
 }
+if (x.hotRestart) {
+  const h = x.hotRestart;
+  rows.push([`hot restart: reconnects per second, ${fmt(h.clients)} clients, ${h.window_ms} ms window, peak / mean`, `${h.peak_per_second} / ${h.mean_per_second}`,
+    `eager and make-before-break clients ${h.signal_driven.peak_per_second} / ${h.signal_driven.mean_per_second}; even spread ${h.even_spread_per_second}; per second ${h.reconnects_per_second.join(", ")}`, "", ""]);
+  rows.push(["hot restart: connect errors / time to move all clients (ms)", `${h.connect_errors} / ${fmt(h.move_all_ms)}`, `${fmt(h.steady_upgrades_ok)} new upgrades during the restart`, "0 errors", t("hot restart connect errors")]);
+  rows.push(["hot restart: RSS parent / child / both at peak over the overlap (KiB)", `${fmt(h.rss_kb.parent_peak)} / ${fmt(h.rss_kb.child_peak)} / ${fmt(h.rss_kb.both_peak)}`, `parent before ${fmt(h.rss_kb.parent_before)}`, "", ""]);
+}
 const m = r.machine;
 console.log(`Run ${r.started} on ${m.cpus} cpus (${m.cpuModel}), node ${m.node}; times are CPU ns in envoy-test/host, medians of ${r.rounds} rounds (\`${file}\`).\n`);
 console.log("| Figure | Ours | Compared with | Target | |\n|---|---:|---|---|---|");

@@ -28,7 +28,12 @@ export const USAGE = `usage: proxy-wasm-as <command>
                            modules it names; exit 0 if valid, 1 with one line per error
   gateway --config FILE [--log-level LEVEL]
                            run the local gateway (an Envoy test double) on FILE; LEVEL is Envoy's
-                           (trace, debug, info, warn, error, critical, off; default info)`;
+                           (trace, debug, info, warn, error, critical, off; default info)
+  hot-restarter --config FILE [--drain-time-s N] [--parent-shutdown-time-s N]
+                [--drain-strategy gradual|immediate] [--base-id N]
+                           run the local gateway as epoch 0; SIGHUP starts the next epoch on FILE
+                           as it is then (refused, the running epoch kept, if it does not
+                           validate); SIGTERM stops every epoch (defaults: 600, 900, gradual, 0)`;
 
 export class UsageError extends Error {}
 
@@ -168,6 +173,26 @@ async function gatewayCmd(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+async function hotRestarterCmd(args: string[], io: Io): Promise<number> {
+  const names = ["config", "drain-time-s", "parent-shutdown-time-s", "drain-strategy", "base-id"];
+  const { flags: given, rest } = parseArgs(args, names);
+  const flags: Record<string, string | undefined> = Object.fromEntries(names.map((n) => [n, single(given, n)]));
+  if (rest.length || !flags.config) throw new UsageError("hot-restarter needs --config FILE");
+  const num = (name: string, def: number): number => {
+    const v = flags[name];
+    if (v === undefined) return def;
+    if (!/^\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number of seconds, got "${v}"`);
+    return Number(v);
+  };
+  const strategy = flags["drain-strategy"] ?? "gradual";
+  if (strategy !== "gradual" && strategy !== "immediate") throw new UsageError(`--drain-strategy must be gradual or immediate, got "${strategy}"`);
+  const { runHotRestarter } = await import("./gateway/hot-restart/restarter.ts");
+  return runHotRestarter({
+    configPath: flags.config!, drainTimeS: num("drain-time-s", 600), parentShutdownTimeS: num("parent-shutdown-time-s", 900),
+    drainStrategy: strategy, baseId: num("base-id", 0), log: (l) => io.err(`hot-restarter: ${l}`),
+  });
+}
+
 async function newCmd(args: string[], io: Io): Promise<number> {
   const { rest } = parseArgs(args, []);
   if (rest.length !== 1) throw new UsageError("new needs exactly one NAME");
@@ -195,7 +220,7 @@ async function buildCmd(args: string[], io: Io): Promise<number> {
 
 /** The commands; a new one is one more entry (its usage goes in USAGE). */
 export const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  new: newCmd, build: buildCmd, config: configCmd, validate: validateCmd, gateway: gatewayCmd,
+  new: newCmd, build: buildCmd, config: configCmd, validate: validateCmd, gateway: gatewayCmd, "hot-restarter": hotRestarterCmd,
 };
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failure, 2 usage). */

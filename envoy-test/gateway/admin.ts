@@ -19,6 +19,8 @@ export interface AdminDeps {
   clusters: Map<string, Cluster>;
   listeners: Listener[];
   drain: DrainManager;
+  /** GET /server_info: envoy.admin.v3.ServerInfo as JSON (hot-restart/server-info.ts) */
+  serverInfo?: () => object;
   /** POST /drain_listeners: stop listeners now, or after the drain time with ?graceful;
    *  ?inboundonly: only listeners whose traffic_direction is not OUTBOUND */
   drainListeners(graceful: boolean, inboundOnly: boolean): void;
@@ -42,6 +44,7 @@ export class AdminServer {
         return { status: state === "LIVE" ? 200 : 503, body: `${state}\n` };
       },
       "/stats": (q) => this.stats(q),
+      ...(d.serverInfo ? { "/server_info": () => ({ status: 200, body: JSON.stringify(d.serverInfo!(), null, 2), type: JSON_TYPE }) } : {}),
       "/stats/prometheus": (q) => ({ status: 200, body: renderPrometheus(d.stats, d.statsTags, filterOf(q), q.has("usedonly")), type: "text/plain; version=0.0.4; charset=UTF-8" }),
       "/clusters": (q) => (q.get("format") === "json" ? { status: 200, body: this.clustersJson(), type: JSON_TYPE } : { status: 200, body: this.clustersText() }),
       "/listeners": (q) => (q.get("format") === "json" ? { status: 200, body: this.listenersJson(), type: JSON_TYPE } : { status: 200, body: this.listenersText() }),

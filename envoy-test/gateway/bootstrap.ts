@@ -65,6 +65,9 @@ export function parseBootstrap(doc: unknown): BootstrapConfig {
     statsConfig.ignore("use_all_default_tags");
     statsConfig.done();
   }
+  // Envoy: 5 s by default; between 1 ms and 300 s (bootstrap.proto stats_flush_interval).
+  const statsFlushIntervalMs = root.durationMs("stats_flush_interval") ?? 5000;
+  if (statsFlushIntervalMs < 1 || statsFlushIntervalMs > 300_000) throw new ConfigError(root.at("stats_flush_interval"), "must be between 1ms and 300s");
   const sr = root.reqObj("static_resources");
   const listeners = sr.objList("listeners").map(parseListener);
   const clusters = sr.objList("clusters").map(parseCluster);
@@ -84,7 +87,7 @@ export function parseBootstrap(doc: unknown): BootstrapConfig {
       throw new ConfigError(`listener ${l.name}: tcp_proxy`, `unknown cluster "${f.tcp.cluster}"`);
     }
   }
-  return { admin: adminAddress, statsTags, listeners, clusters };
+  return { admin: adminAddress, statsTags, listeners, clusters, statsFlushIntervalMs };
 }
 
 function socketAddress(addr: YamlObject): SocketAddress {

@@ -108,4 +108,6 @@ export interface BootstrapConfig {
   statsTags: StatsTag[];
   listeners: ListenerConfig[];
   clusters: ClusterConfig[];
+  /** stats_flush_interval (default 5 s): a hot restart child merges the parent's stats this often */
+  statsFlushIntervalMs: number;
 }

@@ -1,6 +1,7 @@
 // The local gateway: runs an Envoy v3 bootstrap (the subset in docs/gateway.md) on real sockets,
 // with the Wasm filters in envoy-test/host. One Host per gateway, one Plugin per configured wasm
 // filter with `workers` VMs each (Envoy: one VM per worker thread).
+import type net from "node:net";
 import { Host, LogLevel, RealClock } from "../host/index.ts";
 import type { LogEntry, Plugin, Stats } from "../host/index.ts";
 import { AdminServer } from "./admin.ts";
@@ -10,6 +11,7 @@ import { Cluster } from "./cluster.ts";
 import type { BootstrapConfig, SocketAddress, WasmPluginConfig } from "./config-model.ts";
 import type { GatewayContext, GatewayLog } from "./context.ts";
 import { DrainManager, type DrainStrategy } from "./drain.ts";
+import { serverInfo } from "./hot-restart/server-info.ts";
 import { Listener } from "./listener.ts";
 
 export { ConfigError } from "./yaml-reader.ts";
@@ -33,6 +35,17 @@ export interface GatewayOptions {
   drainTimeS?: number;
   /** Envoy --drain-strategy (default gradual) */
   drainStrategy?: DrainStrategy;
+  /** Hot restart: the parent's listen socket for this listener, if it has one (hot-restart/epoch.ts) */
+  inheritListener?: (name: string, address: SocketAddress) => net.Server | undefined;
+  /** Envoy --restart-epoch (default 0), --parent-shutdown-time-s (default 900), --base-id (default 0) */
+  restartEpoch?: number;
+  parentShutdownTimeS?: number;
+  baseId?: number;
+  /** Start of epoch 0 (ms since the epoch), learnt from the parent on a hot restart */
+  originalStartTimeMs?: number;
+  /** Runs once the filters are loaded, before the listeners accept (a hot restart child merges
+   *  its parent's stats here, so its first connection already sees them) */
+  beforeListen?: (gateway: Gateway) => Promise<void>;
 }
 
 export class Gateway {
@@ -63,6 +76,21 @@ export class Gateway {
     const a = this.admin?.address();
     if (!a) throw new Error("gateway: the bootstrap has no admin section");
     return a;
+  }
+
+  /** Each listener's name, address and listen socket (a hot restart passes them on). */
+  listenSockets(): { name: string; address: SocketAddress; server: net.Server | null }[] {
+    return this.listeners.map((l) => ({ name: l.config.name, address: l.address(), server: l.netServer }));
+  }
+
+  /** Open downstream connections over all listeners (Envoy ListenerManager::numConnections). */
+  numConnections(): number { return this.listeners.reduce((n, l) => n + l.sockets.size, 0); }
+
+  /** Closes the admin listener (Envoy InstanceImpl::shutdownAdmin, on a hot restart child's request). */
+  async shutdownAdmin(): Promise<void> {
+    const a = this.admin;
+    this.admin = null;
+    await a?.close();
   }
 
   /** Stops every listener (Envoy stopListeners), as /drain_listeners does; inboundOnly leaves
@@ -133,7 +161,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       }
     }
     for (const c of clusters.values()) await c.start();
-    for (const l of listeners) await l.start();
+    await opts.beforeListen?.(gateway);
+    for (const l of listeners) await l.start(opts.inheritListener?.(l.config.name, l.config.address));
     stats.gauge("listener_manager.total_listeners_active").set(listeners.length);
     // Only listener removal over LDS moves total_listeners_draining (listener_manager_impl.cc
     // drainListener); static listeners never drain this way, so it stays 0 here, as in Envoy.
@@ -141,9 +170,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     stats.gauge("listener_manager.total_listeners_warming").set(0);
     stats.counter("listener_manager.listener_stopped");
     stats.gauge("listener_manager.workers_started").set(1);
+    stats.gauge("server.hot_restart_epoch").set(opts.restartEpoch ?? 0);
+    stats.gauge("server.concurrency").set(workers);
+    const startedMs = Date.now();
     if (config.admin) {
       admin = new AdminServer({
         stats, statsTags: config.statsTags, clusters, listeners, drain,
+        serverInfo: () => serverInfo({ ...opts, workers, drain, startedMs, originalStartTimeMs: opts.originalStartTimeMs ?? startedMs }),
         drainListeners: (graceful, inboundOnly) => {
           // listeners_handler.cc handlerDrainListeners: graceful keeps accepting for the drain
           // time, then stops the listeners; otherwise they stop now. Both start the drain sequence.

@@ -36,7 +36,16 @@ export class Listener {
     config.filters.forEach((f, i) => { if (f.kind === "hcm") this.routeTables.set(i, new RouteTable(f.hcm.routeTable)); });
   }
 
-  async start(): Promise<void> {
+  /** Starts accepting; with `inherited` (a hot restart's listen socket from the parent process,
+   *  created paused-on-connect: hot-restart/epoch.ts) on that socket instead of binding. */
+  async start(inherited?: net.Server): Promise<void> {
+    if (inherited) {
+      this.server = inherited;
+      inherited.on("connection", (s: net.Socket) => this.adopt(s));
+      const a = this.address();
+      this.statPrefix = `listener.${a.address}_${a.port}.`;
+      return;
+    }
     const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -51,6 +60,18 @@ export class Listener {
     const a = this.server?.address();
     if (a && typeof a === "object") return { address: a.address, port: a.port };
     return { address: this.config.address.address, port: this.config.address.port };
+  }
+
+  /** The listen socket, for a hot restart to pass to the next process. */
+  get netServer(): net.Server | null { return this.server; }
+
+  /** A connection accepted on a socket this listener did not create (an inherited listen
+   *  socket, or one accepted while the socket was being passed): same options as ours. */
+  adopt(socket: net.Socket): void {
+    socket.allowHalfOpen = true;
+    socket.setNoDelay(true);
+    this.accept(socket);
+    socket.resume();
   }
 
   /** Stops accepting (Envoy stopListeners: the socket closes; open connections stay). */

@@ -44,8 +44,10 @@ export const MAX_CAS_ATTEMPTS: i32 = 1024;
 /** Last error text of acquire()/release(), for the filter's log line. */
 export let lastCountError: string = "";
 
-/** Adds one to key unless the count is already >= max (max <= 0: unlimited). */
-export function acquire(store: CasStore, key: string, max: i64): Acquire {
+/** Adds one to key unless the count is already >= max (max <= 0: unlimited). `atLeast` is a
+ *  lower bound of the count known from elsewhere (http.ts: the service's reserved gauge, which
+ *  after a hot restart also carries the parent's reservations); the larger of the two is checked. */
+export function acquire(store: CasStore, key: string, max: i64, atLeast: i64 = 0): Acquire {
   for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
     if (!store.load(key)) {
       lastCountError = "shared data " + key + ": value is not an 8-byte count";
@@ -56,7 +58,7 @@ export function acquire(store: CasStore, key: string, max: i64): Acquire {
       continue;
     }
     const current = store.value;
-    if (max > 0 && current >= max) return Acquire.Full;
+    if (max > 0 && (current > atLeast ? current : atLeast) >= max) return Acquire.Full;
     if (store.store(key, current + 1, store.cas)) return Acquire.Ok;
   }
   lastCountError = "shared data " + key + ": CAS retries exhausted";

@@ -101,8 +101,13 @@ export class AccountingStream extends HttpContext {
     this.service = svc;
 
     // Reserve before the request goes on, so no upstream connection is made over the limit.
-    const got = acquire(sharedStore, svc.countKey, svc.maxActive);
-    if (got != Acquire.Ok) return this.reject(svc, got);
+    // Shared data is per process; the cx_reserved gauge is Accumulate, so after a hot restart it
+    // also holds the parent's reservations as of the last stats merge (Envoy StatMerger), and
+    // the limit covers both processes. It moves before the count here and after it in end(), so
+    // it never reads below the count.
+    svc.cxReserved.add(1);
+    const got = acquire(sharedStore, svc.countKey, svc.maxActive, <i64>svc.cxReserved.get() - 1);
+    if (got != Acquire.Ok) { svc.cxReserved.add(-1); return this.reject(svc, got); }
     this.flags |= RESERVED;
 
     if (svc.maxActivePerKey > 0) {
@@ -201,8 +206,9 @@ export class AccountingStream extends HttpContext {
       svc.cxActive.add(-1);
       svc.flush();
     }
-    if ((held & RESERVED) != 0 && release(sharedStore, svc.countKey) < 0) {
-      log(LogLevel.Error, "conn_accounting: " + lastCountError);
+    if ((held & RESERVED) != 0) {
+      if (release(sharedStore, svc.countKey) < 0) log(LogLevel.Error, "conn_accounting: " + lastCountError);
+      svc.cxReserved.add(-1);
     }
     if ((held & KEY) != 0 && release(sharedStore, svc.keySlot(this.keyHash)) < 0) {
       log(LogLevel.Error, "conn_accounting: " + lastCountError);

@@ -15,6 +15,7 @@ import { serviceCountKey, keyCountKey } from "./names";
 export class Service {
   readonly countKey: string;
   readonly cxActive: Gauge;
+  readonly cxReserved: Gauge;
   readonly cxTotal: Counter;
   readonly cxRejected: Counter;
   readonly rxFrames: Counter;
@@ -30,6 +31,7 @@ export class Service {
     this.countKey = serviceCountKey(name);
     const p = "wss." + name + ".";
     this.cxActive = new Gauge(p + "cx_active");
+    this.cxReserved = new Gauge(p + "cx_reserved");
     this.cxTotal = new Counter(p + "cx_total");
     this.cxRejected = new Counter(p + "cx_rejected");
     this.rxFrames = new Counter(p + "rx_frames");

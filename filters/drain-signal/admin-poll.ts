@@ -16,6 +16,14 @@ import { EditResult, TableCache, TableEdit, editSharedTable } from "./shared-tab
 import { DrainTable, parseDecimal } from "./state";
 
 export const POLL_LEASE_KEY = "drain_signal.admin_poll_next_ms";
+/** server.hot_restart_epoch at this process's first answered poll. A hot restart child shuts the
+ *  parent's admin down and serves the admin address itself (server.cc sendParentAdminShutdownRequest),
+ *  so a higher epoch in a later reply means a newer process took over: this one is the parent. The
+ *  child does that early in its start-up, before it serves; it asks the parent to stop its
+ *  listeners only once its workers run (startWorkers -> drainParentListeners), and the parent's
+ *  listener_stopped reaches the child's admin with the next stats merge (counters are imported).
+ *  Signalling before that would send clients back to a parent still accepting. */
+export const POLL_EPOCH_KEY = "drain_signal.admin_epoch";
 
 class EnvoyDrainEdit extends TableEdit {
   constructor(readonly timing: DrainTiming, readonly nowMs: u64, readonly shutdown: bool) { super(); }
@@ -68,12 +76,24 @@ export class AdminPoller extends HttpCallHandler {
     const body = httpCallResponseBody.getText();
     const s = parseAdminStats(body);
     if (s.error.length > 0) { this.cache.warn("drain-signal: admin poll: " + s.error); return; }
-    if (!s.draining) return;
+    // A hot restart's parent, once its listeners are stopped, is going away: shut down, as with
+    // stopped listeners in epoch 0.
+    const parentOfNewer = newerEpoch(s.hotRestartEpoch) && s.listenersStopped > 0;
+    if (!s.draining && !parentOfNewer) return;
     const now = currentMs();
-    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown)) == EditResult.Written) {
+    if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown || parentOfNewer)) == EditResult.Written) {
       logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
         ", listener_manager.listener_stopped " + s.listenersStopped.toString() +
-        ", server.state " + s.serverState.toString() + "): drain of all services started");
+        ", server.state " + s.serverState.toString() + ", server.hot_restart_epoch " + s.hotRestartEpoch.toString() +
+        "): drain of all services started");
     }
   }
+}
+
+/** Records the first epoch seen (shared by every VM of this process); true once a higher one answers. */
+function newerEpoch(epoch: i64): bool {
+  if (epoch < 0) return false;
+  const seen = getSharedData(POLL_EPOCH_KEY);
+  if (seen.value == null) { setSharedData(POLL_EPOCH_KEY, utf8Encode(epoch.toString()), 0); return false; }
+  return epoch > parseDecimal(String.UTF8.decode(seen.value!, false));
 }

@@ -3,9 +3,9 @@
 // The filter value is percent-encoded: Envoy decodes it (source/server/admin/stats_params.cc,
 // StatsParams::parse -> Http::Utility::QueryParamsMulti::parseAndDecodeQueryString) and matches
 // it as an RE2 regex against each stat name.
-//   ^(listener_manager\.(total_listeners_draining|listener_stopped)|server\.state)$
+//   ^(listener_manager\.(total_listeners_draining|listener_stopped)|server\.(state|hot_restart_epoch))$
 export const ADMIN_STATS_PATH =
-  "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.state%29%24";
+  "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.%28state%7Chot_restart_epoch%29%29%24";
 
 /** server.state values (envoy/admin/v3/server_info.proto, ServerInfo.State). */
 export const SERVER_STATE_LIVE: i64 = 0;
@@ -16,13 +16,17 @@ export class AdminDrainStatus {
   listenersDraining: i64 = -1;   // -1: the stat was not in the reply
   listenersStopped: i64 = -1;
   serverState: i64 = -1;
+  /** server.hot_restart_epoch of the process that answered (NeverImport: its own --restart-epoch) */
+  hotRestartEpoch: i64 = -1;
   error: string = "";
 
   /** Envoy is draining:
    *  - a listener drains after removal over LDS (listener_manager_impl.cc drainListener moves
    *    total_listeners_draining);
    *  - listeners were stopped (POST /drain_listeners, or at the end of ?graceful:
-   *    ListenerManagerImpl::stopListeners counts listener_stopped);
+   *    ListenerManagerImpl::stopListeners counts listener_stopped), in epoch 0 only: a hot
+   *    restart child imports its parent's counters (HotRestartingParent::Internal::
+   *    exportStatsToChild), so its listener_stopped counts the parent's stopped listeners;
    *  - the server fails health checks (POST /healthcheck/fail; server.state becomes DRAINING,
    *    source/server/utils.cc serverState). */
   get draining(): bool {
@@ -30,7 +34,9 @@ export class AdminDrainStatus {
   }
 
   /** Listeners stopped or draining: the process is going away, not only out of rotation. */
-  get shuttingDown(): bool { return this.listenersDraining > 0 || this.listenersStopped > 0; }
+  get shuttingDown(): bool {
+    return this.listenersDraining > 0 || (this.listenersStopped > 0 && this.hotRestartEpoch <= 0);
+  }
 }
 
 /** Parses Envoy's text stats format: one "name: value" per line (source/server/admin/
@@ -51,6 +57,7 @@ export function parseAdminStats(text: string): AdminDrainStatus {
     if (name == "listener_manager.total_listeners_draining") r.listenersDraining = value;
     else if (name == "listener_manager.listener_stopped") r.listenersStopped = value;
     else if (name == "server.state") r.serverState = value;
+    else if (name == "server.hot_restart_epoch") r.hotRestartEpoch = value;
   }
   if (r.listenersDraining < 0 && r.listenersStopped < 0 && r.serverState < 0) {
     r.error = "admin reply has none of listener_manager.total_listeners_draining, listener_manager.listener_stopped, server.state";

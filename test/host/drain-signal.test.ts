@@ -270,7 +270,7 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     assert.equal(calls.length, 1, "one poll for two workers");
     assert.equal(calls[0].cluster, "envoy_admin");
     assert.deepEqual(calls[0].headers.find(([k]) => k === ":path"),
-      [":path", "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.state%29%24"]);
+      [":path", "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.%28state%7Chot_restart_epoch%29%29%24"]);
     calls[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 0\nserver.state: 0\n" });
     assert.equal(sharedState(host), "drain-signal v1");
     host.advance(400);
@@ -293,6 +293,30 @@ describe("drain-signal Envoy drain detection", { skip }, () => {
     host.advance(TICK);
     host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "listener_manager.total_listeners_draining: 0\nserver.state: 1\n" });
     assert.match(sharedState(host)!, / active envoy$/);
+  });
+
+  it("starts a drain when a newer hot restart epoch answers the admin with this process's listeners stopped", async () => {
+    const { host } = await setup(admin);
+    host.advance(TICK);
+    host.pendingCallouts()[0].respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 3\n" });
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 3\n" });
+    assert.equal(sharedState(host), "drain-signal v1", "the same epoch: nothing");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 0\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
+    assert.equal(sharedState(host), "drain-signal v1", "the child answers, but this process still accepts: not yet");
+    host.advance(500);
+    for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 0\nserver.hot_restart_epoch: 4\n" });
+    assert.match(sharedState(host)!, / active envoy-shutdown$/, "the parent of a hot restart, its listeners stopped, is going away");
+  });
+
+  it("does not drain a hot restart child on its parent's imported listener_stopped", async () => {
+    const { host } = await setup(admin);
+    for (let i = 0; i < 3; i++) {
+      host.advance(i === 0 ? TICK : 500);
+      for (const c of host.pendingCallouts()) c.respond({ headers: [[":status", "200"]], body: "listener_manager.listener_stopped: 1\nserver.state: 0\nserver.hot_restart_epoch: 1\n" });
+    }
+    assert.equal(sharedState(host), "drain-signal v1");
   });
 
   it("keeps an operator's cancel of an Envoy-started drain", async () => {

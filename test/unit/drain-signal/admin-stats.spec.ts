@@ -19,6 +19,13 @@ describe("admin stats reply", () => {
     expect(parseAdminStats("listener_manager.listener_stopped: 1\nlistener_manager.total_listeners_draining: 0\nserver.state: 0\n").draining).toBe(true);
   });
 
+  it("does not read a hot restart child's stopped listeners (its parent's, imported) as its own drain", () => {
+    const s = parseAdminStats("listener_manager.listener_stopped: 1\nlistener_manager.total_listeners_draining: 0\nserver.state: 0\nserver.hot_restart_epoch: 1\n");
+    expect(s.hotRestartEpoch).toBe(1);
+    expect(s.draining).toBe(false);
+    expect(parseAdminStats("listener_manager.listener_stopped: 1\nserver.state: 0\nserver.hot_restart_epoch: 0\n").draining).toBe(true);
+  });
+
   it("reports a reply that holds neither stat", () => {
     const s = parseAdminStats("<html>not admin</html>");
     expect(s.draining).toBe(false);
