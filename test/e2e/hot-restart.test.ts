@@ -17,12 +17,12 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
-import { DrainClient, openAll, waitFor, type Behaviour } from "./hot-restart-clients.ts";
+import { DrainClient, openAll, waitFor, type Behaviour } from "../../bench/support/hot-restart-clients.ts";
 import { buildModules, startHotRestartTarget, type HotRestartTarget } from "./hot-restart-target.ts";
-import { LimitedClient, UpgradeLoad, adminStats, waitUntil } from "./hot-restart-clients.ts";
+import { LimitedClient, UpgradeLoad, adminStats, waitUntil } from "../../bench/support/hot-restart-clients.ts";
 import { e2eTarget } from "./envoy-target.ts";
 import { startSlackWebApi, type SlackWebApi } from "../../envoy-test/backends/slack-web-api.ts";
-import { rtmClient, socketModeClient, startAll, type SlackClient } from "./slack-clients.ts";
+import { rtmClient, socketModeClient, startAll, type SlackClient } from "../../bench/support/slack-clients.ts";
 
 const CLIENTS = Number(process.env.HOT_RESTART_CLIENTS ?? 1000);
 const LIMIT = 20;
