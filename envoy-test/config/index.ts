@@ -8,7 +8,9 @@ export {
 } from "./default-topology.ts";
 export type { DefaultTopologyOptions, DrainSettings, Service } from "./default-topology.ts";
 export { validateConfig, validateFile, validateYaml, parseYaml, formatError } from "./validate.ts";
-export type { ConfigError, ValidateOptions, ValidationResult } from "./validate.ts";
+export type { ConfigProblem, ValidateOptions, ValidationResult } from "./validate.ts";
+/** Former name of ConfigProblem (kept for existing callers). */
+export type { ConfigProblem as ConfigError } from "./validate.ts";
 export { filterTopology, parseAddress } from "./filter-topology.ts";
 export type { FilterSpec, FilterTopologyOptions } from "./filter-topology.ts";
 export { writeConfig, writeEds, writeAtomic, edsDocument, toYaml, ConfigValidationError } from "./write.ts";

@@ -3,9 +3,9 @@
 // and headers their configurations name). Each error names the YAML path at fault.
 import { dig, field, get, type Obj } from "./fields.ts";
 import { clusterRefs, WS_ROUTER_CLUSTER_HEADER } from "./filter-knowledge.ts";
-import type { ConfigError, Visit } from "./schema.ts";
+import type { ConfigProblem, Visit } from "./schema.ts";
 import { startupRuleChecks } from "./startup-rules.ts";
-import type { ValidateOptions } from "./validate.ts";
+import type { ValidateOptions } from "./validate-options.ts";
 import { checkWasmPlugin, pluginConfigurationString } from "./wasm-check.ts";
 import { ENVOY_MAX_PROGRAM_SIZE, compileRe2 } from "./re2.ts";
 
@@ -22,7 +22,7 @@ export const WATCH = [
   "envoy.type.matcher.v3.RegexMatcher",
 ];
 
-export async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
+export async function semanticChecks(config: Obj, visits: Visit[], opts: ValidateOptions, errors: ConfigProblem[], warnings: ConfigProblem[]): Promise<void> {
   const of = (t: string) => visits.filter((v) => v.type === t);
   // Envoy stops at the first schema error; a plugin whose own fields are already wrong is not run,
   // so a typo (e.g. an unknown key in place of root_id) gives one error, not a second one from the module.
@@ -111,7 +111,7 @@ export async function semanticChecks(config: Obj, visits: Visit[], opts: Validat
  *  above 1000) stops the config; a program larger than re2.max_program_size.error_level (100)
  *  too. re2js counts program size as RE2/J does, close to but not always equal to C++ RE2, so
  *  that limit is a warning here. */
-export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
+export function regexChecks(visits: Visit[], errors: ConfigProblem[], warnings: ConfigProblem[]): void {
   for (const m of visits) {
     if (m.type !== "envoy.type.matcher.v3.RegexMatcher") continue;
     const re = field(m.value, "regex");
@@ -133,7 +133,7 @@ export function regexChecks(visits: Visit[], errors: ConfigError[], warnings: Co
 /** The header ws-router writes the cluster into (its `cluster_header`, default x-wss-cluster:
  *  filters/ws-router/README.md). A route of the same connection manager that reads another header
  *  would find no cluster on every request (503, Envoy's cluster_not_found_response_code). */
-function routeHeaderChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
+function routeHeaderChecks(visits: Visit[], errors: ConfigProblem[], warnings: ConfigProblem[]): void {
   for (const hcm of visits.filter((v) => v.type === "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager")) {
     const inside = (v: Visit) => v.path.startsWith(`${hcm.path}.`);
     const set = new Set<string>();
@@ -166,7 +166,7 @@ const socketKey = (sa: Obj | undefined): string | null =>
 
 /** drain-signal detects Envoy's own drain by polling the admin interface through `admin.cluster`
  *  (filters/drain-signal/README.md); pointed anywhere else, that detection never fires. */
-function adminPollCheck(config: Obj, json: any, path: string, warnings: ConfigError[]): void {
+function adminPollCheck(config: Obj, json: any, path: string, warnings: ConfigProblem[]): void {
   const name = json?.admin?.cluster;
   const admin = socketKey(dig(config, "", ["admin", "address", "socket_address"])?.value);
   if (typeof name !== "string" || !admin || admin.endsWith(":0")) return;
@@ -192,7 +192,7 @@ function adminPollCheck(config: Obj, json: any, path: string, warnings: ConfigEr
 /** A tag regex must compile; without a capture group it extracts nothing
  *  (api/envoy/config/metrics/v3/stats.proto TagSpecifier.regex). Envoy compiles these with
  *  std::regex (ECMAScript grammar), close to JavaScript's. */
-function statsTagChecks(config: Obj, errors: ConfigError[], warnings: ConfigError[]): void {
+function statsTagChecks(config: Obj, errors: ConfigProblem[], warnings: ConfigProblem[]): void {
   const tags = dig(config, "", ["stats_config", "stats_tags"]);
   if (!Array.isArray(tags?.value)) return;
   tags.value.forEach((t: Obj, i: number) => {

@@ -14,7 +14,8 @@ import {
   type DurationValue, type Rules,
 } from "./rules.ts";
 
-export interface ConfigError { path: string; message: string }
+/** One finding of the validator (an error or a warning): the YAML path at fault and what is wrong. */
+export interface ConfigProblem { path: string; message: string }
 /** A message of an interesting type met during the walk, for the checks beyond the schema. */
 export interface Visit { type: string; path: string; value: Record<string, any> }
 
@@ -95,8 +96,8 @@ const INT_RANGES: Record<string, [bigint, bigint]> = {
 const MAX_DURATION_SECONDS = 315576000000;
 
 export class SchemaChecker {
-  readonly errors: ConfigError[] = [];
-  readonly warnings: ConfigError[] = [];
+  readonly errors: ConfigProblem[] = [];
+  readonly warnings: ConfigProblem[] = [];
   readonly visits: Visit[] = [];
 
   /** `lookup` gives a message type by full name, or null (protos.ts lookupEnvoyType). */

@@ -11,7 +11,7 @@
 // share the vm_id's shared data and queues (src/shared_data.cc): the filters here rely on it.
 import { dig, field, get, type Obj } from "./fields.ts";
 import { lookupEnvoyType } from "./protos.ts";
-import type { ConfigError, Visit } from "./schema.ts";
+import type { ConfigProblem, Visit } from "./schema.ts";
 
 // Factories whose isTerminalFilter() is true (network: HCM, tcp_proxy and the other proxies that
 // end a chain; HTTP: the router). Types not listed in either set are not judged.
@@ -49,7 +49,7 @@ function factoryName(type: string): string {
 }
 
 /** Envoy checks each filter in order and stops at the first failure: one error per chain. */
-function checkChain(filters: unknown, path: string, chain: "network" | "http" | "http upgrade", errors: ConfigError[]): void {
+function checkChain(filters: unknown, path: string, chain: "network" | "http" | "http upgrade", errors: ConfigProblem[]): void {
   if (!Array.isArray(filters)) return;
   for (let i = 0; i < filters.length; i++) {
     const f = filters[i] as Obj;
@@ -69,7 +69,7 @@ function checkChain(filters: unknown, path: string, chain: "network" | "http" | 
   }
 }
 
-export function startupRuleChecks(visits: Visit[], errors: ConfigError[], warnings: ConfigError[]): void {
+export function startupRuleChecks(visits: Visit[], errors: ConfigProblem[], warnings: ConfigProblem[]): void {
   for (const l of visits.filter((v) => v.type === "envoy.config.listener.v3.Listener")) {
     const chains = field(l.value, "filter_chains");
     if (Array.isArray(chains?.value)) {
@@ -117,7 +117,7 @@ function perFilterConfigNames(hcm: Obj): Map<string, string> {
   return out;
 }
 
-function duplicateNames(filters: unknown, path: string, hcm: Visit, warnings: ConfigError[]): void {
+function duplicateNames(filters: unknown, path: string, hcm: Visit, warnings: ConfigProblem[]): void {
   if (!Array.isArray(filters)) return;
   const overrides = perFilterConfigNames(hcm.value);
   const seen = new Map<string, number>();

@@ -1,28 +1,18 @@
 // The validator: Envoy's schema (schema.ts over the v3 protos) plus the checks Envoy makes when
-// it builds the listeners and clusters (references, Wasm modules). One ConfigError per problem,
+// it builds the listeners and clusters (references, Wasm modules). One ConfigProblem per problem,
 // each with the YAML path of the field at fault.
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import type { Obj } from "./fields.ts";
 import { BOOTSTRAP_TYPE, lookupEnvoyType } from "./protos.ts";
 import { regexChecks, semanticChecks, WATCH } from "./references.ts";
-import { SchemaChecker, type ConfigError } from "./schema.ts";
+import { SchemaChecker, type ConfigProblem } from "./schema.ts";
+import type { ValidateOptions } from "./validate-options.ts";
 
-export type { ConfigError } from "./schema.ts";
+export type { ConfigProblem } from "./schema.ts";
+export type { ValidateOptions } from "./validate-options.ts";
 
-export interface ValidateOptions {
-  /** Where relative Wasm filenames are resolved (Envoy: its working directory). Default: cwd. */
-  baseDir?: string;
-  /** Run each Wasm module's on_configure in envoy-test/host (default true). */
-  runModules?: boolean;
-  /** Maps a Wasm filename as the proxy sees it to the local file to check (e.g. the container's
-   *  /etc/envoy/wasm/x.wasm -> build/x.wasm). Default: the filename itself. */
-  localWasmPath?: (filename: string) => string;
-  /** Message type of the document (default envoy.config.bootstrap.v3.Bootstrap). */
-  type?: string;
-}
-
-export interface ValidationResult { errors: ConfigError[]; warnings: ConfigError[] }
+export interface ValidationResult { errors: ConfigProblem[]; warnings: ConfigProblem[] }
 
 /** yaml-cpp's YAML::convert<bool> (what Envoy's parseYamlNode tries first on an unquoted
  *  scalar) also takes y/yes/on and n/no/off in lower, Capitalised or UPPER case. Everything else
@@ -37,7 +27,7 @@ const YAML_CPP_BOOL = {
 };
 
 /** Parses YAML the way Envoy's yaml-cpp conversion reads scalars. */
-export function parseYaml(text: string, source = "config"): { value: unknown; errors: ConfigError[] } {
+export function parseYaml(text: string, source = "config"): { value: unknown; errors: ConfigProblem[] } {
   const docs = YAML.parseAllDocuments(text, { schema: "core", customTags: (tags) => [YAML_CPP_BOOL, ...tags], uniqueKeys: true });
   const doc = Array.isArray(docs) ? docs[0] : docs;
   if (!doc) return { value: {}, errors: [] };
@@ -84,6 +74,6 @@ export async function validateFile(path: string, opts: ValidateOptions = {}): Pr
   return validateYaml(text, opts, path);
 }
 
-export function formatError(e: ConfigError): string {
+export function formatError(e: ConfigProblem): string {
   return `${e.path || "(document)"}: ${e.message}`;
 }

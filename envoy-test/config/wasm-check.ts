@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { dig, get, type Obj } from "./fields.ts";
-import type { ConfigError } from "./schema.ts";
+import type { ConfigProblem } from "./schema.ts";
 
 export const WASM_RUNTIMES = ["envoy.wasm.runtime.v8", "envoy.wasm.runtime.null", "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime", "envoy.wasm.runtime.wavm"];
 
@@ -56,7 +56,7 @@ export function pluginConfigurationString(config: Obj): string | null | undefine
 
 export async function checkWasmPlugin(
   config: Obj, path: string, kind: "http" | "network", opts: WasmCheckOptions,
-  errors: ConfigError[], warnings: ConfigError[],
+  errors: ConfigProblem[], warnings: ConfigProblem[],
 ): Promise<void> {
   const vm = dig(config, path, ["vm_config"]);
   if (!vm) return; // schema check reports the missing vm
@@ -100,7 +100,7 @@ export async function checkWasmPlugin(
 
 interface RunSpec { rootId: string; vmId: string; configuration: string; kind: "http" | "network"; path: string; file: string }
 
-async function runOnConfigure(bytes: Uint8Array, s: RunSpec, errors: ConfigError[], warnings: ConfigError[]): Promise<void> {
+async function runOnConfigure(bytes: Uint8Array, s: RunSpec, errors: ConfigProblem[], warnings: ConfigProblem[]): Promise<void> {
   let hostMod: any;
   try {
     hostMod = await import("../host/index.ts");

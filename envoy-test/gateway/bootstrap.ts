@@ -7,7 +7,7 @@ import type {
   ListenerConfig, NetworkFilterConfig, RouteConfig, RouteTableConfig, SocketAddress, StatsTag,
   TcpProxyConfig, VirtualHostConfig, WasmPluginConfig,
 } from "./config-model.ts";
-import { ConfigError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
+import { BootstrapError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
 import { compileRe2 } from "../config/re2.ts";
 
 export const TYPE = {
@@ -54,10 +54,10 @@ export function parseBootstrap(doc: unknown): BootstrapConfig {
       const name = t.reqStr("tag_name");
       const re = t.str("regex");
       const fixed = t.str("fixed_value");
-      if ((re === undefined) === (fixed === undefined)) throw new ConfigError(t.path, "exactly one of regex or fixed_value is required");
+      if ((re === undefined) === (fixed === undefined)) throw new BootstrapError(t.path, "exactly one of regex or fixed_value is required");
       let regex: RegExp | undefined;
       if (re !== undefined) {
-        try { regex = new RegExp(re); } catch (e) { throw new ConfigError(t.at("regex"), `invalid regex: ${(e as Error).message}`); }
+        try { regex = new RegExp(re); } catch (e) { throw new BootstrapError(t.at("regex"), `invalid regex: ${(e as Error).message}`); }
       }
       statsTags.push({ name, regex, fixedValue: fixed });
       t.done();
@@ -67,7 +67,7 @@ export function parseBootstrap(doc: unknown): BootstrapConfig {
   }
   // Envoy: 5 s by default; between 1 ms and 300 s (bootstrap.proto stats_flush_interval).
   const statsFlushIntervalMs = root.durationMs("stats_flush_interval") ?? 5000;
-  if (statsFlushIntervalMs < 1 || statsFlushIntervalMs > 300_000) throw new ConfigError(root.at("stats_flush_interval"), "must be between 1ms and 300s");
+  if (statsFlushIntervalMs < 1 || statsFlushIntervalMs > 300_000) throw new BootstrapError(root.at("stats_flush_interval"), "must be between 1ms and 300s");
   const sr = root.reqObj("static_resources");
   const listeners = sr.objList("listeners").map(parseListener);
   const clusters = sr.objList("clusters").map(parseCluster);
@@ -75,16 +75,16 @@ export function parseBootstrap(doc: unknown): BootstrapConfig {
   root.done();
   const names = new Set<string>();
   for (const c of clusters) {
-    if (names.has(c.name)) throw new ConfigError("bootstrap.static_resources.clusters", `duplicate cluster name "${c.name}"`);
+    if (names.has(c.name)) throw new BootstrapError("bootstrap.static_resources.clusters", `duplicate cluster name "${c.name}"`);
     names.add(c.name);
   }
   const lnames = new Set<string>();
   for (const l of listeners) {
-    if (lnames.has(l.name)) throw new ConfigError("bootstrap.static_resources.listeners", `duplicate listener name "${l.name}"`);
+    if (lnames.has(l.name)) throw new BootstrapError("bootstrap.static_resources.listeners", `duplicate listener name "${l.name}"`);
     lnames.add(l.name);
     for (const f of l.filters) if (f.kind === "tcp_proxy" && !names.has(f.tcp.cluster)) {
       // Envoy refuses a tcp_proxy pointing at an unknown static cluster at start-up.
-      throw new ConfigError(`listener ${l.name}: tcp_proxy`, `unknown cluster "${f.tcp.cluster}"`);
+      throw new BootstrapError(`listener ${l.name}: tcp_proxy`, `unknown cluster "${f.tcp.cluster}"`);
     }
   }
   return { admin: adminAddress, statsTags, listeners, clusters, statsFlushIntervalMs };
@@ -95,7 +95,7 @@ function socketAddress(addr: YamlObject): SocketAddress {
   addr.done();
   const address = sa.reqStr("address");
   const port = sa.int("port_value") ?? 0;
-  if (port < 0 || port > 65535) throw new ConfigError(sa.at("port_value"), `port ${port} is out of range 0..65535`);
+  if (port < 0 || port > 65535) throw new BootstrapError(sa.at("port_value"), `port ${port} is out of range 0..65535`);
   sa.enumName("protocol", ["TCP"], "TCP");
   sa.done();
   return { address, port };
@@ -106,7 +106,7 @@ function parseListener(l: YamlObject): ListenerConfig {
   const address = socketAddress(l.reqObj("address"));
   const chains = l.objList("filter_chains");
   if (chains.length !== 1) {
-    throw new ConfigError(l.at("filter_chains"), `exactly one filter chain is supported by the local gateway (got ${chains.length}); more ${UNSUPPORTED}`);
+    throw new BootstrapError(l.at("filter_chains"), `exactly one filter chain is supported by the local gateway (got ${chains.length}); more ${UNSUPPORTED}`);
   }
   const chain = chains[0];
   const filters = chain.objList("filters").map(parseNetworkFilter);
@@ -114,7 +114,7 @@ function parseListener(l: YamlObject): ListenerConfig {
   chain.done();
   const backlog = l.wrapped("tcp_backlog_size");
   if (backlog !== undefined && !(Number.isInteger(backlog) && backlog >= 1 && backlog <= 0xffffffff)) {
-    throw new ConfigError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
+    throw new BootstrapError(l.at("tcp_backlog_size"), `expected an integer from 1 to 4294967295 (listen queue length), got ${backlog}`);
   }
   const bufferLimitBytes = bufferLimit(l);
   // config/core/v3/base.proto TrafficDirection; /drain_listeners?inboundonly skips OUTBOUND ones.
@@ -122,7 +122,7 @@ function parseListener(l: YamlObject): ListenerConfig {
   l.done();
   const terminal = filters.findIndex((f) => f.kind !== "wasm");
   if (terminal !== filters.length - 1) {
-    throw new ConfigError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
+    throw new BootstrapError(`${chain.path}.filters`, "the last filter must be the only terminal filter (http_connection_manager or tcp_proxy)");
   }
   return { name, address, filters, bufferLimitBytes, trafficDirection: direction, ...(backlog !== undefined ? { backlog } : {}) };
 }
@@ -130,14 +130,14 @@ function parseListener(l: YamlObject): ListenerConfig {
 /** per_connection_buffer_limit_bytes (listener.proto, cluster.proto): default 1 MiB. */
 function bufferLimit(o: YamlObject): number {
   const n = o.int("per_connection_buffer_limit_bytes") ?? 1024 * 1024;
-  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new ConfigError(o.at("per_connection_buffer_limit_bytes"), `expected an integer from 1 to 4294967295, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > 0xffffffff) throw new BootstrapError(o.at("per_connection_buffer_limit_bytes"), `expected an integer from 1 to 4294967295, got ${n}`);
   return n;
 }
 
 function typedConfig(f: YamlObject, expected: string): YamlObject {
   const tc = f.reqObj("typed_config");
   const t = tc.str("@type");
-  if (t !== expected) throw new ConfigError(tc.at("@type"), `expected "${expected}", got ${JSON.stringify(t)}`);
+  if (t !== expected) throw new BootstrapError(tc.at("@type"), `expected "${expected}", got ${JSON.stringify(t)}`);
   return tc;
 }
 
@@ -151,7 +151,7 @@ function parseNetworkFilter(f: YamlObject): NetworkFilterConfig {
   } else if (name === "envoy.filters.network.tcp_proxy") {
     out = { kind: "tcp_proxy", tcp: parseTcpProxy(typedConfig(f, TYPE.tcpProxy)) };
   } else {
-    throw new ConfigError(f.at("name"), `network filter "${name}" is ${UNSUPPORTED}`);
+    throw new BootstrapError(f.at("name"), `network filter "${name}" is ${UNSUPPORTED}`);
   }
   f.done();
   return out;
@@ -163,7 +163,7 @@ function parseWasm(tc: YamlObject): WasmPluginConfig {
   const vm = c.reqObj("vm_config");
   const runtime = vm.str("runtime") ?? "";
   if (runtime !== "envoy.wasm.runtime.v8" && runtime !== "") {
-    throw new ConfigError(vm.at("runtime"), `runtime "${runtime}" is ${UNSUPPORTED} (use envoy.wasm.runtime.v8)`);
+    throw new BootstrapError(vm.at("runtime"), `runtime "${runtime}" is ${UNSUPPORTED} (use envoy.wasm.runtime.v8)`);
   }
   const code = vm.reqObj("code");
   const local = code.reqObj("local");
@@ -193,7 +193,7 @@ function stringValue(o: YamlObject, field: string): string {
   if (!v) return "";
   const t = v.str("@type");
   if (t !== TYPE.stringValue) {
-    throw new ConfigError(v.at("@type"), `configuration type ${JSON.stringify(t)} is ${UNSUPPORTED} (use ${TYPE.stringValue})`);
+    throw new BootstrapError(v.at("@type"), `configuration type ${JSON.stringify(t)} is ${UNSUPPORTED} (use ${TYPE.stringValue})`);
   }
   const s = v.str("value") ?? "";
   v.done();
@@ -212,17 +212,17 @@ function parseHcm(tc: YamlObject): HcmConfig {
     else if (name === "envoy.filters.http.router") {
       if (f.has("typed_config")) typedConfig(f, TYPE.router).done();
       out = { kind: "router" };
-    } else throw new ConfigError(f.at("name"), `http filter "${name}" is ${UNSUPPORTED}`);
+    } else throw new BootstrapError(f.at("name"), `http filter "${name}" is ${UNSUPPORTED}`);
     f.done();
     return out;
   });
   if (httpFilters.length === 0 || httpFilters[httpFilters.length - 1].kind !== "router") {
-    throw new ConfigError(tc.at("http_filters"), "the last http filter must be envoy.filters.http.router (Envoy refuses a chain without a terminal filter)");
+    throw new BootstrapError(tc.at("http_filters"), "the last http filter must be envoy.filters.http.router (Envoy refuses a chain without a terminal filter)");
   }
   let websocket = false;
   for (const u of tc.objList("upgrade_configs")) {
     const type = u.reqStr("upgrade_type");
-    if (type.toLowerCase() !== "websocket") throw new ConfigError(u.at("upgrade_type"), `upgrade type "${type}" is ${UNSUPPORTED}`);
+    if (type.toLowerCase() !== "websocket") throw new BootstrapError(u.at("upgrade_type"), `upgrade type "${type}" is ${UNSUPPORTED}`);
     websocket = u.wrappedBool("enabled") ?? true;
     u.done();
   }
@@ -240,7 +240,7 @@ function parseHcm(tc: YamlObject): HcmConfig {
   if (cp) {
     idleTimeoutMs = cp.durationMs("idle_timeout") ?? idleTimeoutMs;
     maxHeadersCount = cp.wrapped("max_headers_count") ?? maxHeadersCount;
-    if (maxHeadersCount < 1) throw new ConfigError(cp.at("max_headers_count"), "must be at least 1");
+    if (maxHeadersCount < 1) throw new BootstrapError(cp.at("max_headers_count"), "must be at least 1");
     cp.done();
   }
   // http_protocol_options (protocol.proto Http1ProtocolOptions): HTTP/1.0 refused unless
@@ -283,7 +283,7 @@ function parseVirtualHost(vh: YamlObject): VirtualHostConfig {
     routes: vh.objList("routes").map(parseRoute),
     requestHeadersToRemove: vh.strList("request_headers_to_remove").map((h) => h.toLowerCase()),
   };
-  if (v.domains.length === 0) throw new ConfigError(vh.at("domains"), "at least one domain is required");
+  if (v.domains.length === 0) throw new BootstrapError(vh.at("domains"), "at least one domain is required");
   vh.done();
   return v;
 }
@@ -294,7 +294,7 @@ function parseRoute(r: YamlObject): RouteConfig {
   const m = r.reqObj("match");
   const prefix = m.str("prefix");
   const path = m.str("path");
-  if ((prefix === undefined) === (path === undefined)) throw new ConfigError(m.path, "exactly one of prefix or path is required (other matchers are " + UNSUPPORTED + ")");
+  if ((prefix === undefined) === (path === undefined)) throw new BootstrapError(m.path, "exactly one of prefix or path is required (other matchers are " + UNSUPPORTED + ")");
   const match = {
     prefix, path,
     caseSensitive: m.wrappedBool("case_sensitive") ?? true,
@@ -305,11 +305,11 @@ function parseRoute(r: YamlObject): RouteConfig {
   r.ignore("name");
   const ra = r.obj("route");
   const dr = r.obj("direct_response");
-  if ((ra === undefined) === (dr === undefined)) throw new ConfigError(r.path, "exactly one of route or direct_response is required");
+  if ((ra === undefined) === (dr === undefined)) throw new BootstrapError(r.path, "exactly one of route or direct_response is required");
   if (ra) {
     const cluster = ra.str("cluster");
     const clusterHeader = ra.str("cluster_header");
-    if ((cluster === undefined) === (clusterHeader === undefined)) throw new ConfigError(ra.path, "exactly one of cluster or cluster_header is required");
+    if ((cluster === undefined) === (clusterHeader === undefined)) throw new BootstrapError(ra.path, "exactly one of cluster or cluster_header is required");
     const code = ra.enumName("cluster_not_found_response_code", ["SERVICE_UNAVAILABLE", "NOT_FOUND", "INTERNAL_SERVER_ERROR"], "SERVICE_UNAVAILABLE");
     out.route = {
       cluster, clusterHeader: clusterHeader?.toLowerCase(),
@@ -322,7 +322,7 @@ function parseRoute(r: YamlObject): RouteConfig {
   }
   if (dr) {
     const status = dr.int("status");
-    if (status === undefined || status < 200 || status > 599) throw new ConfigError(dr.at("status"), "a status 200..599 is required");
+    if (status === undefined || status < 200 || status > 599) throw new BootstrapError(dr.at("status"), "a status 200..599 is required");
     const body = dr.obj("body");
     let text = "";
     if (body) { text = body.str("inline_string") ?? ""; body.done(); }
@@ -347,7 +347,7 @@ function parseHeaderMatcher(h: YamlObject): HeaderMatcher {
     if (sr) {
       const re = sr.reqStr("regex");
       // RE2 full match, as Envoy's CompiledGoogleReMatcher (config/re2.ts).
-      try { const r2 = compileRe2(re); hm.regex = { test: (v) => r2.fullMatch(v) }; } catch (e) { throw new ConfigError(sr.at("regex"), `invalid regex: RE2 refuses it: ${(e as Error).message}`); }
+      try { const r2 = compileRe2(re); hm.regex = { test: (v) => r2.fullMatch(v) }; } catch (e) { throw new BootstrapError(sr.at("regex"), `invalid regex: RE2 refuses it: ${(e as Error).message}`); }
       sr.done();
     }
     sm.done();
@@ -386,27 +386,27 @@ function parseCluster(c: YamlObject): ClusterConfig {
   const la = c.obj("load_assignment");
   if (la) cluster.endpoints = parseLoadAssignment(la);
   if (type === "EDS") {
-    if (la) throw new ConfigError(c.at("load_assignment"), "an EDS cluster takes its endpoints from eds_cluster_config, not load_assignment");
+    if (la) throw new BootstrapError(c.at("load_assignment"), "an EDS cluster takes its endpoints from eds_cluster_config, not load_assignment");
     const ecc = c.reqObj("eds_cluster_config");
     const ec = ecc.reqObj("eds_config");
     const pcs = ec.obj("path_config_source");
     let path = ec.str("path");
     if (pcs) { path = pcs.reqStr("path"); pcs.ignore("watched_directory"); pcs.done(); }
-    if (!path) throw new ConfigError(ec.path, `only path_config_source is supported by the local gateway (ads, api_config_source and others are ${UNSUPPORTED})`);
+    if (!path) throw new BootstrapError(ec.path, `only path_config_source is supported by the local gateway (ads, api_config_source and others are ${UNSUPPORTED})`);
     ec.enumName("resource_api_version", ["V3", "AUTO"], "AUTO");
     ec.ignore("initial_fetch_timeout");
     ec.done();
     cluster.eds = { path, serviceName: ecc.str("service_name") ?? name };
     ecc.done();
   } else if (!la) {
-    throw new ConfigError(c.path, `a ${type} cluster needs load_assignment`);
+    throw new BootstrapError(c.path, `a ${type} cluster needs load_assignment`);
   }
   const clc = c.obj("common_lb_config");
   if (clc) {
     // healthy_panic_threshold default 50% (cluster.proto CommonLbConfig).
     const p = clc.wrapped("healthy_panic_threshold");
     if (p !== undefined) {
-      if (p < 0 || p > 100) throw new ConfigError(clc.at("healthy_panic_threshold"), `percent ${p} is out of range 0..100`);
+      if (p < 0 || p > 100) throw new BootstrapError(clc.at("healthy_panic_threshold"), `percent ${p} is out of range 0..100`);
       cluster.panicThresholdPct = p;
     }
     clc.done();
@@ -436,7 +436,7 @@ export function parseLoadAssignment(la: YamlObject): SocketAddress[] {
 function parseHealthCheck(h: YamlObject): HealthCheckConfig {
   const req = (f: string): number => {
     const v = f.endsWith("threshold") ? h.wrapped(f) : h.durationMs(f);
-    if (v === undefined) throw new ConfigError(h.at(f), "required field is missing");
+    if (v === undefined) throw new BootstrapError(h.at(f), "required field is missing");
     return v;
   };
   const hc: HealthCheckConfig = {
@@ -445,14 +445,14 @@ function parseHealthCheck(h: YamlObject): HealthCheckConfig {
     path: "", expectedStatuses: [[200, 201]], noTrafficIntervalMs: 60_000,
   };
   const http = h.obj("http_health_check");
-  if (!http) throw new ConfigError(h.path, `only http_health_check is supported by the local gateway (tcp/grpc/custom checks are ${UNSUPPORTED})`);
+  if (!http) throw new BootstrapError(h.path, `only http_health_check is supported by the local gateway (tcp/grpc/custom checks are ${UNSUPPORTED})`);
   hc.path = http.reqStr("path");
   hc.host = http.str("host");
   const es = http.objList("expected_statuses");
   if (es.length) {
     hc.expectedStatuses = es.map((r) => {
       const s = r.int("start"); const e = r.int("end");
-      if (s === undefined || e === undefined || s < 100 || e > 600 || s >= e) throw new ConfigError(r.path, "start and end must form a range [start, end) within 100..600");
+      if (s === undefined || e === undefined || s < 100 || e > 600 || s >= e) throw new BootstrapError(r.path, "start and end must form a range [start, end) within 100..600");
       r.done();
       return [s, e];
     });

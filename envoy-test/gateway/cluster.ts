@@ -7,20 +7,9 @@ import type { Stats } from "../host/index.ts";
 import type { ClusterConfig, SocketAddress } from "./config-model.ts";
 import { HealthChecker } from "./health-checker.ts";
 import { EdsFileWatcher } from "./eds-file.ts";
+import { UpstreamHost, type ClusterLog } from "./upstream-host.ts";
 
-export class UpstreamHost {
-  /** Envoy's FAILED_ACTIVE_HC flag; a new host of a health-checked cluster starts with it set. */
-  failedActiveHc: boolean;
-  removed = false;
-  cxTotal = 0; cxActive = 0; cxConnectFail = 0; rqTotal = 0; rqActive = 0; rqSuccess = 0; rqError = 0;
-  constructor(readonly address: string, readonly port: number, healthChecked: boolean) {
-    this.failedActiveHc = healthChecked;
-  }
-  get key(): string { return `${this.address}:${this.port}`; }
-  get healthy(): boolean { return !this.failedActiveHc; }
-}
-
-export type ClusterLog = (level: "info" | "warn" | "error", msg: string) => void;
+export { UpstreamHost, type ClusterLog } from "./upstream-host.ts";
 
 export class Cluster {
   hosts: UpstreamHost[] = [];

@@ -8,7 +8,7 @@ import { basename, dirname } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { SocketAddress } from "./config-model.ts";
 import { parseLoadAssignment, TYPE } from "./bootstrap.ts";
-import { ConfigError, YamlObject } from "./yaml-reader.ts";
+import { BootstrapError, YamlObject } from "./yaml-reader.ts";
 
 export interface EdsEvents {
   onUpdate(endpoints: SocketAddress[]): void;
@@ -21,7 +21,7 @@ export interface EdsEvents {
 export function parseEdsFile(text: string, path: string, serviceName: string): SocketAddress[] | null {
   let doc: unknown;
   try { doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text); } catch (e) {
-    throw new ConfigError(path, `not valid YAML/JSON: ${(e as Error).message}`);
+    throw new BootstrapError(path, `not valid YAML/JSON: ${(e as Error).message}`);
   }
   const dr = YamlObject.of(doc, path);
   dr.ignore("version_info", "nonce", "type_url");
@@ -31,12 +31,12 @@ export function parseEdsFile(text: string, path: string, serviceName: string): S
   let found: SocketAddress[] | undefined;
   for (const r of resources) {
     const t = r.str("@type");
-    if (t !== TYPE.cla) throw new ConfigError(r.at("@type"), `expected "${TYPE.cla}", got ${JSON.stringify(t)}`);
+    if (t !== TYPE.cla) throw new BootstrapError(r.at("@type"), `expected "${TYPE.cla}", got ${JSON.stringify(t)}`);
     const name = r.str("cluster_name") ?? "";
     const eps = parseLoadAssignment(r);
     if (name === serviceName) found = eps;
   }
-  if (!found) throw new ConfigError(path, `no ClusterLoadAssignment with cluster_name "${serviceName}"`);
+  if (!found) throw new BootstrapError(path, `no ClusterLoadAssignment with cluster_name "${serviceName}"`);
   return found;
 }
 

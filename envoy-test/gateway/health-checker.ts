@@ -8,7 +8,20 @@
 //   success = status inside expected_statuses (default [200, 201)); timeout = failure.
 import http from "node:http";
 import type { HealthCheckConfig } from "./config-model.ts";
-import type { Cluster, ClusterLog, UpstreamHost } from "./cluster.ts";
+import type { Counter, Gauge } from "../host/index.ts";
+import type { ClusterLog, UpstreamHost } from "./upstream-host.ts";
+
+/** What the health checker needs of its cluster (Envoy's HealthCheckerImplBase holds the
+ *  cluster's host sets and stats the same way). */
+export interface CheckedCluster {
+  readonly name: string;
+  readonly hosts: UpstreamHost[];
+  readonly hadTraffic: boolean;
+  counter(name: string): Counter;
+  gauge(name: string): Gauge;
+  /** Recounts the membership gauges after a host changed health. */
+  updateMembership(): void;
+}
 
 class Session {
   private timer: NodeJS.Timeout | null = null;
@@ -91,7 +104,7 @@ class Session {
 export class HealthChecker {
   private sessions = new Map<UpstreamHost, Session>();
   private started = false;
-  constructor(readonly cluster: Cluster, readonly config: HealthCheckConfig, readonly log: ClusterLog) {}
+  constructor(readonly cluster: CheckedCluster, readonly config: HealthCheckConfig, readonly log: ClusterLog) {}
 
   intervalMs(): number { return this.cluster.hadTraffic ? this.config.intervalMs : this.config.noTrafficIntervalMs; }
 

@@ -14,7 +14,9 @@ import { DrainManager, type DrainStrategy } from "./drain.ts";
 import { serverInfo } from "./hot-restart/server-info.ts";
 import { Listener } from "./listener.ts";
 
-export { ConfigError } from "./yaml-reader.ts";
+export { BootstrapError } from "./yaml-reader.ts";
+/** Former name of BootstrapError (kept for existing callers). */
+export { BootstrapError as ConfigError } from "./yaml-reader.ts";
 export { envoyLog, envoyLine, parseLogLevel, wasmLogMessage } from "./log.ts";
 export type { EnvoyLogLevel } from "./log.ts";
 export { parseBootstrap, loadBootstrapFile } from "./bootstrap.ts";

@@ -8,10 +8,11 @@
 import { durationNanos } from "../config/rules.ts";
 import { parseDuration as parseProtoDuration } from "../config/schema.ts";
 
-export class ConfigError extends Error {
+/** Thrown when the gateway refuses a bootstrap (or EDS file) field; `path` is the YAML path. */
+export class BootstrapError extends Error {
   constructor(readonly path: string, readonly reason: string) {
     super(`${path}: ${reason}`);
-    this.name = "ConfigError";
+    this.name = "BootstrapError";
   }
 }
 
@@ -25,7 +26,7 @@ export class YamlObject {
 
   static of(value: unknown, path: string): YamlObject {
     if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new ConfigError(path, `expected an object, got ${describe(value)}`);
+      throw new BootstrapError(path, `expected an object, got ${describe(value)}`);
     }
     return new YamlObject(value as Record<string, unknown>, path);
   }
@@ -58,14 +59,14 @@ export class YamlObject {
 
   reqObj(field: string): YamlObject {
     const o = this.obj(field);
-    if (!o) throw new ConfigError(this.at(field), "required field is missing");
+    if (!o) throw new BootstrapError(this.at(field), "required field is missing");
     return o;
   }
 
   list(field: string): { value: unknown; path: string }[] {
     const v = this.raw(field);
     if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw new ConfigError(this.at(field), `expected a list, got ${describe(v)}`);
+    if (!Array.isArray(v)) throw new BootstrapError(this.at(field), `expected a list, got ${describe(v)}`);
     return v.map((value, i) => ({ value, path: `${this.at(field)}[${i}]` }));
   }
 
@@ -76,19 +77,19 @@ export class YamlObject {
   str(field: string): string | undefined {
     const v = this.raw(field);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "string") throw new ConfigError(this.at(field), `expected a string, got ${describe(v)}`);
+    if (typeof v !== "string") throw new BootstrapError(this.at(field), `expected a string, got ${describe(v)}`);
     return v;
   }
 
   reqStr(field: string): string {
     const s = this.str(field);
-    if (s === undefined || s === "") throw new ConfigError(this.at(field), "required field is missing");
+    if (s === undefined || s === "") throw new BootstrapError(this.at(field), "required field is missing");
     return s;
   }
 
   strList(field: string): string[] {
     return this.list(field).map((e) => {
-      if (typeof e.value !== "string") throw new ConfigError(e.path, `expected a string, got ${describe(e.value)}`);
+      if (typeof e.value !== "string") throw new BootstrapError(e.path, `expected a string, got ${describe(e.value)}`);
       return e.value;
     });
   }
@@ -98,14 +99,14 @@ export class YamlObject {
     const v = this.raw(field);
     if (v === undefined || v === null) return undefined;
     const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isInteger(n)) throw new ConfigError(this.at(field), `expected an integer, got ${describe(v)}`);
+    if (typeof n !== "number" || !Number.isInteger(n)) throw new BootstrapError(this.at(field), `expected an integer, got ${describe(v)}`);
     return n;
   }
 
   bool(field: string): boolean | undefined {
     const v = this.raw(field);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== "boolean") throw new ConfigError(this.at(field), `expected true or false, got ${describe(v)}`);
+    if (typeof v !== "boolean") throw new BootstrapError(this.at(field), `expected true or false, got ${describe(v)}`);
     return v;
   }
 
@@ -134,7 +135,7 @@ export class YamlObject {
     const o = YamlObject.of(v, this.at(field));
     const n = o.raw("value");
     o.done();
-    if (typeof n !== kind) throw new ConfigError(o.at("value"), `expected a ${kind}, got ${describe(n)}`);
+    if (typeof n !== kind) throw new BootstrapError(o.at("value"), `expected a ${kind}, got ${describe(n)}`);
     return n as T;
   }
 
@@ -147,7 +148,7 @@ export class YamlObject {
       const hit = allowed.find((a) => a === v.toUpperCase());
       if (hit !== undefined) return hit;
     }
-    throw new ConfigError(this.at(field), `${JSON.stringify(v)} is ${UNSUPPORTED} (supported here: ${allowed.join(", ")})`);
+    throw new BootstrapError(this.at(field), `${JSON.stringify(v)} is ${UNSUPPORTED} (supported here: ${allowed.join(", ")})`);
   }
 
   /** Marks a field as known and deliberately without effect here (documented in docs/gateway.md). */
@@ -156,7 +157,7 @@ export class YamlObject {
   /** Refuses every field nobody consumed. */
   done(): void {
     for (const k of Object.keys(this.value)) {
-      if (!this.used.has(k)) throw new ConfigError(`${this.path}.${k}`, UNSUPPORTED);
+      if (!this.used.has(k)) throw new BootstrapError(`${this.path}.${k}`, UNSUPPORTED);
     }
   }
 }
@@ -165,7 +166,7 @@ export function parseDuration(v: unknown, path: string): number {
   if (typeof v === "string") {
     // The proto3 JSON Duration form, read by the config validator's parser (config/schema.ts).
     const d = parseProtoDuration(v.trim());
-    if (!d) throw new ConfigError(path, `expected a duration like "5s" or "0.250s", got ${JSON.stringify(v)}`);
+    if (!d) throw new BootstrapError(path, `expected a duration like "5s" or "0.250s", got ${JSON.stringify(v)}`);
     return Math.round(durationNanos(d) / 1e6);
   }
   if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -175,7 +176,7 @@ export function parseDuration(v: unknown, path: string): number {
     o.done();
     return s * 1000 + Math.round(ns / 1e6);
   }
-  throw new ConfigError(path, `expected a duration like "5s", got ${describe(v)}`);
+  throw new BootstrapError(path, `expected a duration like "5s", got ${describe(v)}`);
 }
 
 function describe(v: unknown): string {
