@@ -5,18 +5,12 @@
 // envoy/config/listener/v3/listener.proto, envoy/config/cluster/v3/cluster.proto,
 // envoy/config/route/v3/route_components.proto, envoy/extensions/wasm/v3/wasm.proto.
 import { posix } from "node:path";
+import { TYPE_URLS } from "./type-urls.ts";
 
 export type Json = Record<string, any>;
 
-const T = (name: string): string => `type.googleapis.com/${name}`;
-export const TYPES = {
-  hcm: T("envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"),
-  router: T("envoy.extensions.filters.http.router.v3.Router"),
-  httpWasm: T("envoy.extensions.filters.http.wasm.v3.Wasm"),
-  networkWasm: T("envoy.extensions.filters.network.wasm.v3.Wasm"),
-  stringValue: T("google.protobuf.StringValue"),
-  clusterLoadAssignment: T("envoy.config.endpoint.v3.ClusterLoadAssignment"),
-};
+/** The type URLs the builder writes (one table for the builder and the gateway: type-urls.ts). */
+export const TYPES = TYPE_URLS;
 
 export interface Address { host: string; port: number }
 const socketAddress = (a: Address): Json => ({ socket_address: { address: a.host, port_value: a.port } });

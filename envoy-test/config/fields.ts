@@ -1,8 +1,20 @@
 // Reading parsed config objects whose keys may be proto names or their lowerCamelCase json
 // names (Envoy accepts both: protobuf's JSON parser matches either).
-import { jsonName } from "./schema.ts";
 
 export type Obj = Record<string, any>;
+
+/** protoc's ToJsonName: drop underscores, upper-case the letter after each. The one snake/camel
+ *  mapping of envoy-test (validator, gateway reader). */
+export function jsonName(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_/g, "");
+}
+
+/** The key `name` is written under in `obj` (its proto name or json name), whatever its value. */
+export function writtenKey(obj: Obj, name: string): string | undefined {
+  if (name in obj) return name;
+  const j = jsonName(name);
+  return j in obj ? j : undefined;
+}
 
 /** The field's value under its proto name or json name, and the key it was written with. */
 export function field(obj: Obj | undefined | null, name: string): { value: any; key: string } | undefined {

@@ -13,6 +13,7 @@ import {
   checkDuration, checkNumber, checkString, fieldRules, NUMERIC_RULE_KIND, oneofRequired,
   type DurationValue, type Rules,
 } from "./rules.ts";
+import { jsonName } from "./fields.ts";
 
 /** One finding of the validator (an error or a warning): the YAML path at fault and what is wrong. */
 export interface ConfigProblem { path: string; message: string }
@@ -38,10 +39,6 @@ const SPECIAL_JSON = new Set([
 
 const TYPED_STRUCTS = new Set(["xds.type.v3.TypedStruct", "udpa.type.v1.TypedStruct"]);
 
-/** protoc's ToJsonName: drop underscores, upper-case the letter after each. */
-export function jsonName(name: string): string {
-  return name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()).replace(/_/g, "");
-}
 
 function fullName(t: protobuf.ReflectionObject): string {
   return t.fullName.replace(/^\./, "");

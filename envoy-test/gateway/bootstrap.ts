@@ -1,7 +1,6 @@
 // Envoy v3 bootstrap (YAML or object) -> BootstrapConfig, for the subset in docs/gateway.md.
 // Defaults are Envoy's own (cited next to each one); anything else is refused with its path.
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import type {
   BootstrapConfig, ClusterConfig, HcmConfig, HeaderMatcher, HealthCheckConfig, HttpFilterConfig,
   ListenerConfig, NetworkFilterConfig, RouteConfig, RouteTableConfig, SocketAddress, StatsTag,
@@ -9,16 +8,11 @@ import type {
 } from "./config-model.ts";
 import { BootstrapError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
 import { compileRe2 } from "../config/re2.ts";
+import { TYPE_URLS } from "../config/type-urls.ts";
+import { readYamlDocument } from "../config/yaml.ts";
 
-export const TYPE = {
-  hcm: "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-  tcpProxy: "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
-  networkWasm: "type.googleapis.com/envoy.extensions.filters.network.wasm.v3.Wasm",
-  httpWasm: "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-  router: "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router",
-  stringValue: "type.googleapis.com/google.protobuf.StringValue",
-  cla: "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment",
-} as const;
+/** The type URLs the gateway recognises (the config builder's table). */
+export const TYPE = TYPE_URLS;
 
 /** Reads a bootstrap file; relative wasm and EDS paths resolve against the process cwd, as in Envoy. */
 export function loadBootstrapFile(path: string): BootstrapConfig {
@@ -30,7 +24,7 @@ export function loadBootstrapFile(path: string): BootstrapConfig {
   }
   let doc: unknown;
   try {
-    doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+    doc = readYamlDocument(text, path);
   } catch (e) {
     throw new Error(`gateway: ${path} is not valid YAML: ${(e as Error).message}`);
   }

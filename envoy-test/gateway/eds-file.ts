@@ -5,7 +5,7 @@
 // rename it over the path. In-place writes are not seen, here either.
 import { readFileSync, watch, type FSWatcher } from "node:fs";
 import { basename, dirname } from "node:path";
-import { parse as parseYaml } from "yaml";
+import { readYamlDocument } from "../config/yaml.ts";
 import type { SocketAddress } from "./config-model.ts";
 import { parseLoadAssignment, TYPE } from "./bootstrap.ts";
 import { BootstrapError, YamlObject } from "./yaml-reader.ts";
@@ -20,7 +20,7 @@ export interface EdsEvents {
 /** Parses a DiscoveryResponse holding ClusterLoadAssignment resources; returns the one for `serviceName`. */
 export function parseEdsFile(text: string, path: string, serviceName: string): SocketAddress[] | null {
   let doc: unknown;
-  try { doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text); } catch (e) {
+  try { doc = readYamlDocument(text, path); } catch (e) {
     throw new BootstrapError(path, `not valid YAML/JSON: ${(e as Error).message}`);
   }
   const dr = YamlObject.of(doc, path);
@@ -31,7 +31,7 @@ export function parseEdsFile(text: string, path: string, serviceName: string): S
   let found: SocketAddress[] | undefined;
   for (const r of resources) {
     const t = r.str("@type");
-    if (t !== TYPE.cla) throw new BootstrapError(r.at("@type"), `expected "${TYPE.cla}", got ${JSON.stringify(t)}`);
+    if (t !== TYPE.clusterLoadAssignment) throw new BootstrapError(r.at("@type"), `expected "${TYPE.clusterLoadAssignment}", got ${JSON.stringify(t)}`);
     const name = r.str("cluster_name") ?? "";
     const eps = parseLoadAssignment(r);
     if (name === serviceName) found = eps;

@@ -5,6 +5,7 @@
 // Envoy accepts both the proto field name (snake_case) and its JSON name (lowerCamelCase)
 // (protobuf JSON mapping, used by Envoy's MessageUtil::loadFromYaml), so both spellings resolve.
 
+import { writtenKey } from "../config/fields.ts";
 import { durationNanos } from "../config/rules.ts";
 import { parseDuration as parseProtoDuration } from "../config/schema.ts";
 
@@ -18,7 +19,6 @@ export class BootstrapError extends Error {
 
 export const UNSUPPORTED = "not supported by the local gateway; it runs in Envoy";
 
-const camel = (snake: string): string => snake.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 
 export class YamlObject {
   private readonly used = new Set<string>();
@@ -33,10 +33,7 @@ export class YamlObject {
 
   /** The key as written (snake_case or camelCase), or undefined when absent. */
   private keyOf(field: string): string | undefined {
-    if (field in this.value) return field;
-    const c = camel(field);
-    if (c in this.value) return c;
-    return undefined;
+    return writtenKey(this.value, field);
   }
 
   has(field: string): boolean { return this.keyOf(field) !== undefined; }

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { validateYaml } from "../../envoy-test/config/index.ts";
 import { loadBootstrapFile, parseBootstrap, startGateway } from "../../envoy-test/gateway/index.ts";
 
 const fixture = (name: string): string => new URL(`../fixtures/gateway/${name}`, import.meta.url).pathname;
@@ -148,4 +151,22 @@ test("a listener's tcp_backlog_size is its listen queue; without it the gateway 
   assert.throws(() => parseBootstrap(doc), {
     message: "bootstrap.static_resources.listeners[0].tcp_backlog_size: expected an integer from 1 to 4294967295 (listen queue length), got 0",
   });
+});
+
+test("the gateway reads a YAML file as the validator does: yaml-cpp booleans such as `yes` and `off`", async () => {
+  // Envoy's loadFromYaml tries yaml-cpp's bool conversion first, so `present_match: yes` is true
+  // and `invert_match: off` false; a plain YAML 1.2 reader would see the strings "yes" and "off".
+  const text = readFileSync(fixture("minimal.yaml"), "utf8").replace("present_match: true", "present_match: yes\n                                invert_match: off");
+  const dir = mkdtempSync(join(tmpdir(), "yaml-bool-"));
+  const path = join(dir, "envoy.yaml");
+  writeFileSync(path, text);
+  const matcherPath = "static_resources.listeners[0].filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match.headers[0]";
+  const v = await validateYaml(text, { runModules: false });
+  assert.deepEqual(v.errors.filter((e) => e.path.startsWith(matcherPath)), [], "the validator accepts both booleans");
+  const f = loadBootstrapFile(path).listeners[0].filters[0];
+  assert.equal(f.kind, "hcm");
+  if (f.kind !== "hcm") return;
+  const header = f.hcm.routeTable.virtualHosts[0].routes[0].match.headers[0];
+  assert.equal(header.present, true);
+  assert.equal(header.invert, false);
 });
