@@ -25,7 +25,7 @@ export interface CalloutReply {
   message?: string;
 }
 
-export class PendingCallout {
+export class Callout {
   done = false;
   timer: TimerHandle | null = null;
   /** gRPC streams: messages the module sent with proxy_grpc_send */
@@ -132,9 +132,9 @@ export class PendingCallout {
 }
 
 // The callouts a test may still answer, per process (Host.pendingCallouts()).
-const PENDING = new WeakMap<ProcessState, Set<PendingCallout>>();
+const PENDING = new WeakMap<ProcessState, Set<Callout>>();
 
-export function pendingOf(process: ProcessState): Set<PendingCallout> {
+export function pendingOf(process: ProcessState): Set<Callout> {
   let s = PENDING.get(process);
   if (!s) { s = new Set(); PENDING.set(process, s); }
   return s;
@@ -142,10 +142,10 @@ export function pendingOf(process: ProcessState): Set<PendingCallout> {
 
 // Each VM's outstanding callouts by token, kept here rather than on the VM: the VM needs nothing
 // of them, and the map stays typed without the VM importing this module.
-const OUTSTANDING = new WeakMap<WasmVm, Map<number, PendingCallout>>();
+const OUTSTANDING = new WeakMap<WasmVm, Map<number, Callout>>();
 
 /** The callouts of a VM still known by token (answered ones the module may still refer to included). */
-export function calloutsOf(vm: WasmVm): Map<number, PendingCallout> {
+export function calloutsOf(vm: WasmVm): Map<number, Callout> {
   let m = OUTSTANDING.get(vm);
   if (!m) { m = new Map(); OUTSTANDING.set(vm, m); }
   return m;
@@ -156,13 +156,13 @@ function clusterKnown(vm: WasmVm, cluster: string): boolean {
   return !clusters || clusters.has(cluster);
 }
 
-function register(vm: WasmVm, p: PendingCallout): void {
+function register(vm: WasmVm, p: Callout): void {
   calloutsOf(vm).set(p.token, p);
   pendingOf(vm.process).add(p);
 }
 
 export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, headersIn: HeaderList, body: Uint8Array,
-  trailers: HeaderList, timeoutMs: number): number | PendingCallout {
+  trailers: HeaderList, timeoutMs: number): number | Callout {
   if (timeoutMs < 0) return R.BadArgument;
   if (!clusterKnown(vm, cluster)) return R.BadArgument;
   const headers: HeaderList = headersIn.map(([k, v]) => [k.toLowerCase(), v]);
@@ -173,7 +173,7 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
     headers.push(["content-length", String(body.length)]);
   }
   const token = (vm.nextCallout[0] += 4);
-  const p = new PendingCallout(vm, root, "http", token, cluster, headers, body, trailers.map(([k, v]) => [k.toLowerCase(), v]), timeoutMs);
+  const p = new Callout(vm, root, "http", token, cluster, headers, body, trailers.map(([k, v]) => [k.toLowerCase(), v]), timeoutMs);
   register(vm, p);
   if (timeoutMs > 0) {
     // Envoy's async client times out through the router: a 504 local reply reaches onSuccess.
@@ -204,11 +204,11 @@ function grpcCluster(service: Uint8Array): string {
 }
 
 export function startGrpcCall(vm: WasmVm, root: RootContext, service: Uint8Array, serviceName: string, method: string,
-  metadata: HeaderList, request: Uint8Array, timeoutMs: number): number | PendingCallout {
+  metadata: HeaderList, request: Uint8Array, timeoutMs: number): number | Callout {
   const cluster = grpcCluster(service);
   if (!clusterKnown(vm, cluster)) return R.ParseFailure;
   const token = (vm.nextCallout[1] += 4);
-  const p = new PendingCallout(vm, root, "grpc", token, cluster, metadata, request, [], timeoutMs, serviceName, method);
+  const p = new Callout(vm, root, "grpc", token, cluster, metadata, request, [], timeoutMs, serviceName, method);
   register(vm, p);
   if (timeoutMs > 0) {
     p.timer = vm.process.clock.schedule(timeoutMs, () => {
@@ -227,16 +227,16 @@ export function startGrpcCall(vm: WasmVm, root: RootContext, service: Uint8Array
 }
 
 export function startGrpcStream(vm: WasmVm, root: RootContext, service: Uint8Array, serviceName: string, method: string,
-  metadata: HeaderList): number | PendingCallout {
+  metadata: HeaderList): number | Callout {
   const cluster = grpcCluster(service);
   if (!clusterKnown(vm, cluster)) return R.ParseFailure;
   const token = (vm.nextCallout[2] += 4);
-  const p = new PendingCallout(vm, root, "grpc-stream", token, cluster, metadata, EMPTY, [], 0, serviceName, method);
+  const p = new Callout(vm, root, "grpc-stream", token, cluster, metadata, EMPTY, [], 0, serviceName, method);
   register(vm, p);
   return p;
 }
 
-function grpcEntry(vm: WasmVm, token: number): PendingCallout | undefined {
+function grpcEntry(vm: WasmVm, token: number): Callout | undefined {
   return calloutsOf(vm).get(token);
 }
 

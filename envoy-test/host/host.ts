@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { LogLevel, WasmResult } from "./abi.ts";
-import type { PendingCallout } from "./callouts.ts";
+import type { Callout } from "./callouts.ts";
 import { cancelCallouts, pendingOf } from "./callouts.ts";
 import { type Clock, ManualClock } from "./clock.ts";
 import { toBytes } from "./codec.ts";
@@ -48,7 +48,7 @@ export interface HostOptions {
   maxMemoryBytes?: number;
 }
 
-export type { PendingCallout };
+export type { Callout };
 
 interface VmGroup { vms: WasmVm[]; module: WebAssembly.Module; abi: AbiVersion }
 
@@ -201,7 +201,7 @@ export class Host {
   // --- callouts, clock, posted work ---
 
   /** HTTP and gRPC callouts waiting for an answer (respond() / fail()). */
-  pendingCallouts(): PendingCallout[] {
+  pendingCallouts(): Callout[] {
     return [...pendingOf(this.process)];
   }
 

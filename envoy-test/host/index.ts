@@ -1,12 +1,16 @@
 // The host driver API (docs/host-api.md): a proxy-wasm host that behaves like Envoy.
 export { Host } from "./host.ts";
-export type { HostOptions, PendingCallout } from "./host.ts";
-export { Plugin, WorkerVm, PluginLoadError } from "./plugin.ts";
+export type { HostOptions } from "./host.ts";
+export { Plugin, PluginOnWorker, PluginLoadError } from "./plugin.ts";
+/** Former name of PluginOnWorker (kept for existing callers). */
+export { PluginOnWorker as WorkerVm } from "./plugin.ts";
 export { PluginTrapError } from "./backtrace.ts";
 export { HttpStream } from "./http-stream.ts";
 export { TcpConnection } from "./tcp-connection.ts";
 export type { StreamMode } from "./stream-context.ts";
-export { PendingCallout as Callout } from "./callouts.ts";
+export { Callout } from "./callouts.ts";
+/** Former name of Callout (kept for existing callers). */
+export type { Callout as PendingCallout } from "./callouts.ts";
 export type { CalloutReply } from "./callouts.ts";
 export { SharedQueues } from "./queues.ts";
 export { encodePairs, decodePairs } from "./codec.ts";

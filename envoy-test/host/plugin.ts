@@ -25,7 +25,7 @@ export class PluginLoadError extends Error {
 }
 
 /** One worker's view of a plugin: the worker VM and this plugin's root context in it. */
-export class WorkerVm {
+export class PluginOnWorker {
   constructor(readonly index: number, readonly vm: WasmVm, readonly root: RootContext) {}
   get failed(): boolean { return this.vm.failed; }
   get failMessage(): string { return this.vm.failMessage; }
@@ -93,12 +93,12 @@ export function runCanary(canary: WasmVm, info: PluginInfo, where: string, disca
 }
 
 /** getOrCreateThreadLocalPlugin on each worker VM: a root context, started (unless the VM already failed) and configured. */
-export function startOnWorkers(vms: WasmVm[], info: PluginInfo, where: string): WorkerVm[] {
+export function startOnWorkers(vms: WasmVm[], info: PluginInfo, where: string): PluginOnWorker[] {
   return vms.map((vm) => {
     const root = newRoot(vm, info);
     if (!vm.failed && !startRoot(vm, root)) throw new PluginLoadError(`${where}: Failed to start thread-local Wasm${why(vm)}`);
     if (!configureRoot(vm, root, info.configuration)) throw new PluginLoadError(`${where}: Failed to configure thread-local Wasm plugin${why(vm)}`);
-    return new WorkerVm(vm.worker, vm, root);
+    return new PluginOnWorker(vm.worker, vm, root);
   });
 }
 
@@ -117,7 +117,7 @@ export function deleteRoot(root: RootContext): void {
 export class Plugin {
   private rr = 0;
 
-  constructor(readonly info: PluginInfo, readonly workers: WorkerVm[],
+  constructor(readonly info: PluginInfo, readonly workers: PluginOnWorker[],
     readonly kind?: "http" | "network") {}
 
   get name(): string { return this.info.name; }
@@ -127,7 +127,7 @@ export class Plugin {
   /** Some worker VM has failed (a trap): its streams follow fail_open. */
   get failed(): boolean { return this.workers.some((w) => w.failed); }
 
-  private pick(worker: number | undefined): WorkerVm {
+  private pick(worker: number | undefined): PluginOnWorker {
     if (worker === undefined) {
       const w = this.workers[this.rr % this.workers.length];
       this.rr++;
@@ -138,7 +138,7 @@ export class Plugin {
     return w;
   }
 
-  private mode(w: WorkerVm): StreamMode {
+  private mode(w: PluginOnWorker): StreamMode {
     if (!w.failed) return "vm";
     return this.info.failOpen ? "skip" : "fail-closed";
   }
