@@ -4,6 +4,7 @@
 // Failures reject; the host turns them into proxy_on_http_call_response with no response, as Envoy
 // does for a reset (onFailure).
 import http from "node:http";
+import { asciiLower } from "../host/ascii.ts";
 import type { CalloutTransport, HeaderList, HttpCallResponse } from "../host/index.ts";
 import type { Cluster } from "./cluster.ts";
 
@@ -34,7 +35,7 @@ export class ClusterCallouts implements CalloutTransport {
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => {
           const rh: HeaderList = [[":status", String(res.statusCode ?? 0)]];
-          for (let i = 0; i < res.rawHeaders.length; i += 2) rh.push([res.rawHeaders[i].toLowerCase(), res.rawHeaders[i + 1]]);
+          for (let i = 0; i < res.rawHeaders.length; i += 2) rh.push([asciiLower(res.rawHeaders[i]), res.rawHeaders[i + 1]]);
           resolve({ headers: rh, body: Buffer.concat(chunks), trailers: [] });
         });
         res.on("error", reject);

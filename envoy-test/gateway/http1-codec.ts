@@ -15,6 +15,7 @@
 // (431 for size), as Envoy's parser refuses the same messages. A leading CRLF is skipped by llhttp
 // as by Envoy's codec (RFC 9112 §2.2).
 import { createRequire } from "node:module";
+import { asciiLower } from "../host/ascii.ts";
 import type { HeaderList } from "../host/index.ts";
 import { HttpParseError } from "./http1.ts";
 
@@ -145,7 +146,7 @@ export class ServerCodec {
     const headers: HeaderList = [];
     let host: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
+      const name = asciiLower(raw[i]);
       const value = raw[i + 1];
       if (name === "host") {
         if (host !== undefined && host !== value) throw new HttpParseError(400, "http1.codec_error", "two differing host headers");

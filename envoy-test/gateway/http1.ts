@@ -3,6 +3,7 @@
 // through llhttp in http1-codec.ts), header lookups, and the serialisers for what the gateway
 // writes. After a 101 the raw bytes stay ours to pass through the filters (Envoy's codec hands
 // them over as body data: source/common/http/http1/codec_impl.cc onMessageCompleteBase / upgrade).
+import { asciiLower } from "../host/ascii.ts";
 import type { HeaderList } from "../host/index.ts";
 
 export class HttpParseError extends Error {
@@ -34,7 +35,7 @@ function parseHeaderLines(lines: string[], where: string): HeaderList {
     if (!TOKEN.test(name)) throw new HttpParseError(400, "http1.invalid_characters", `${where}: invalid header name ${JSON.stringify(name.slice(0, 80))}`);
     const value = line.slice(colon + 1).trim();
     if (/[\0\r\n]/.test(value)) throw new HttpParseError(400, "http1.invalid_characters", `${where}: invalid characters in the value of ${name}`);
-    headers.push([name.toLowerCase(), value]);
+    headers.push([asciiLower(name), value]);
   }
   return headers;
 }

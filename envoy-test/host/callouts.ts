@@ -3,6 +3,7 @@
 // answer arrives at the root context's id. Semantics from Envoy source/extensions/common/wasm/
 // context.cc (Context::httpCall, onHttpCallSuccess, onHttpCallFailure, grpcCall, grpcStream,
 // grpcSend, grpcClose, grpcCancel, onGrpcReceiveWrapper, onGrpcCloseWrapper).
+import { asciiLower } from "./ascii.ts";
 import { WasmResult } from "./abi.ts";
 import { EMPTY, text, toBytes } from "./codec.ts";
 import type { RootContext } from "./context.ts";
@@ -165,7 +166,7 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
   trailers: HeaderList, timeoutMs: number): number | Callout {
   if (timeoutMs < 0) return R.BadArgument;
   if (!clusterKnown(vm, cluster)) return R.BadArgument;
-  const headers: HeaderList = headersIn.map(([k, v]) => [k.toLowerCase(), v]);
+  const headers: HeaderList = headersIn.map(([k, v]) => [asciiLower(k), v]);
   const has = (k: string) => headers.some((h) => h[0] === k);
   if (!has(":path") || !has(":method") || !has(":authority")) return R.BadArgument;
   if (body.length > 0) {
@@ -173,7 +174,7 @@ export function startHttpCall(vm: WasmVm, root: RootContext, cluster: string, he
     headers.push(["content-length", String(body.length)]);
   }
   const token = (vm.nextCallout[0] += 4);
-  const p = new Callout(vm, root, "http", token, cluster, headers, body, trailers.map(([k, v]) => [k.toLowerCase(), v]), timeoutMs);
+  const p = new Callout(vm, root, "http", token, cluster, headers, body, trailers.map(([k, v]) => [asciiLower(k), v]), timeoutMs);
   register(vm, p);
   if (timeoutMs > 0) {
     // Envoy's async client times out through the router: a 504 local reply reaches onSuccess.
@@ -310,7 +311,7 @@ function deliverGrpcMetadata(vm: WasmVm, root: RootContext, token: number, h: He
     const name = which === "initial" ? "proxy_on_grpc_receive_initial_metadata" : "proxy_on_grpc_receive_trailing_metadata";
     const f = vm.fns[name];
     if (vm.failed || !f || root.deleted) return;
-    const list: HeaderList = h.map(([k, v]) => [k.toLowerCase(), v]);
+    const list: HeaderList = h.map(([k, v]) => [asciiLower(k), v]);
     if (which === "initial") root.grpcInitialMetadata = list; else root.grpcTrailingMetadata = list;
     vm.call(root, name, f, root.contextId, token, list.length);
     if (which === "initial") root.grpcInitialMetadata = null; else root.grpcTrailingMetadata = null;

@@ -1,17 +1,12 @@
 // Header-map semantics of Envoy's HeaderMapImpl (source/common/http/header_map_impl.cc), in one
 // place for the hostcalls and the stream driver: keys are lower-case (Http::LowerCaseString; the
 // codecs deliver them so), pseudo-headers stay ahead of regular headers, replace is remove + add.
+import { asciiLower } from "./ascii.ts";
 import { utf8Length } from "./codec.ts";
 import type { HeaderList } from "./types.ts";
 
-/** ASCII lower-case, as Http::LowerCaseString (absl::AsciiStrToLower); the string itself when already lower. */
-export function lowerKey(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 65 && c <= 90) return s.toLowerCase();
-  }
-  return s;
-}
+/** ASCII lower-case, as Http::LowerCaseString (ascii.ts); the string itself when already lower. */
+export const lowerKey = asciiLower;
 
 // Keys already found lower-case (strings are immutable, so membership stays true). The same few
 // dozen header names come back on every request; a set lookup is cheaper than scanning them.
@@ -39,7 +34,7 @@ export function lowerHeaders(h: HeaderList): HeaderList {
     const k = h[i][0];
     if (hasUpper(k)) {
       out ??= h.slice();
-      out[i] = [k.toLowerCase(), h[i][1]];
+      out[i] = [asciiLower(k), h[i][1]];
     }
   }
   return out ?? h;

@@ -4,6 +4,7 @@
 // "Well-known properties"): a path is its segments joined by NUL ("request\0path"); strings and
 // bytes are raw, ints/uints/timestamps/durations 8-byte little-endian, doubles 8-byte IEEE,
 // bools 1 byte, maps the header-pair serialisation.
+import { asciiLower } from "./ascii.ts";
 import { encodePairs, text, utf8 } from "./codec.ts";
 import type { HeaderList, PropertyValue } from "./types.ts";
 
@@ -34,7 +35,7 @@ export function splitPath(path: Uint8Array): string[] {
 }
 
 function headerValue(headers: HeaderList, name: string): string | null {
-  const key = name.toLowerCase();
+  const key = asciiLower(name);
   let out: string | null = null;
   for (const [k, v] of headers) if (k === key) out = out === null ? v : `${out},${v}`;
   return out;
