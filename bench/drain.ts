@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { startSlackWebApi } from "../envoy-test/backends/slack-web-api.ts";
 import { buildFilters } from "../envoy-test/build.ts";
 import { defaultDrainSignalConfig, defaultTopology, DEV_DRAIN_TOKEN, SERVICES, writeConfig } from "../envoy-test/config/index.ts";
-import { moveOf, rtmClient, socketModeClient, waitFor, type Kind, type SlackClient } from "../test/e2e/slack-clients.ts";
+import { moveOf, rtmClient, socketModeClient, waitFor, type Kind, type SlackClient } from "./support/slack-clients.ts";
 import { child, freePort, pct } from "./procs.ts";
 
 const N = Number(process.argv[2] ?? 1000);

@@ -12,8 +12,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildFilters } from "../envoy-test/build.ts";
 import { HotRestarter } from "../envoy-test/gateway/hot-restart/restarter.ts";
-import { DrainClient, UpgradeLoad, flatness, openAll, waitFor, type Behaviour } from "../test/e2e/hot-restart-clients.ts";
-import { writeTopology } from "../test/e2e/hot-restart-topology.ts";
+import { DrainClient, UpgradeLoad, flatness, openAll, waitFor, type Behaviour } from "./support/hot-restart-clients.ts";
+import { writeTopology } from "./support/hot-restart-topology.ts";
 import { child, freePort, pct, rssKb } from "./procs.ts";
 
 const N = Number(process.argv[2] ?? 1000);

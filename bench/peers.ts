@@ -3,8 +3,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import wabtInit from "wabt";
 import { buildFilters } from "../envoy-test/build.ts";
+import { assembleFile } from "./support/wat.ts";
 
 export interface AddHeaderModule {
   name: string;
@@ -39,8 +39,7 @@ function buildPeer(dir: string): { wasm: Uint8Array | null; why?: string } {
 }
 
 export async function floorModule(): Promise<Uint8Array> {
-  const wabt = await wabtInit();
-  return new Uint8Array(wabt.parseWat("floor.wat", readFileSync("bench/floor.wat", "utf8")).toBinary({}).buffer);
+  return assembleFile("bench/floor.wat");
 }
 
 /** Builds our filters (build/*.wasm) once per run, so the bench measures the current sources.

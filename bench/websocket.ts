@@ -6,7 +6,7 @@ import type { HeaderList, HttpStream, Plugin } from "../envoy-test/host/index.ts
 import { benchPlugin, fmt, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import { linearBytes } from "./http-stream.ts";
 import { floorModule } from "./peers.ts";
-import { buildFixture } from "../test/host/sdk-fixture.ts";
+import { buildFixture } from "./support/compile.ts";
 
 // Request headers as ws-router leaves them for the service "messages" (the RFC 6455 1.3 key).
 const UPGRADE: HeaderList = [
@@ -128,9 +128,9 @@ async function memoryPerWebsocket(m: Module, minOpened: number): Promise<MemoryR
 }
 
 /** The module built with an SDK that collects at every callback exit (setCollectSchedule(1, 1)):
- *  test/fixtures/<name>/collect-every-exit.ts. Linear memory then holds only live state. */
+ *  bench/fixtures/<name>/collect-every-exit.ts. Linear memory then holds only live state. */
 async function collectEveryExit(m: Module): Promise<Module> {
-  return { ...m, wasm: await buildFixture(`test/fixtures/${m.name}/collect-every-exit.ts`, m.name) };
+  return { ...m, wasm: await buildFixture(`bench/fixtures/${m.name}/collect-every-exit.ts`, m.name) };
 }
 
 /** Linear memory per open websocket, two figures per filter:

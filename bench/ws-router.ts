@@ -1,13 +1,13 @@
 // ws-router's happy path in envoy-test/host: hostcalls per upgrade stream and time per request,
-// next to test/fixtures/ws-router/floor-router.wat (the same three hostcalls, no logic) and the
+// next to bench/floor-router.wat (the same three hostcalls, no logic) and the
 // bench floor (bench/floor.wat: no hostcall on request headers). Targets: <= 6 hostcalls per
 // stream, <= 2 us per request.
 import { readFileSync } from "node:fs";
-import wabtInit from "wabt";
 import type { HeaderList, Host, Plugin } from "../envoy-test/host/index.ts";
-import { CONFIG, upgrade } from "../test/host/ws-router-fixture.ts";
+import { CONFIG, upgrade } from "./support/ws-router.ts";
 import { benchPlugin, interleavedMedians, ratio, table, target, type Target } from "./lib.ts";
 import { floorModule } from "./peers.ts";
+import { assembleFile } from "./support/wat.ts";
 
 const REQUESTS = ["/messages", "/presence?team=T024BE7LD", "/apps", "/messages/v2/x"].map((p) => upgrade(p));
 const SWITCHING: HeaderList = [[":status", "101"], ["upgrade", "websocket"], ["connection", "Upgrade"], ["sec-websocket-accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="]];
@@ -26,8 +26,7 @@ function lifecycles(plugin: Plugin, n: number): void {
 }
 
 export async function wsRouter(opts: { iterations: number; rounds: number }): Promise<{ results: Record<string, unknown>; targets: Target[] }> {
-  const wabt = await wabtInit();
-  const floorRouter = new Uint8Array(wabt.parseWat("floor-router.wat", readFileSync("test/fixtures/ws-router/floor-router.wat", "utf8")).toBinary({}).buffer);
+  const floorRouter = await assembleFile("bench/floor-router.wat");
 
   const counted = await load("build/ws-router.wasm", CONFIG, true);
   lifecycles(counted.plugin, 4);

@@ -1,7 +1,7 @@
 // The 39 host functions of proxy-wasm ABI 0.2.1, exactly as Envoy registers them
 // (proxy-wasm-cpp-host include/proxy-wasm/exports.h, src/wasm.cc WasmBase::registerCallbacks).
 // Raw imports only: every pointer/size is a u32 ("Word" in the host), results are WasmResult
-// codes. Safe wrappers live in the module of each ABI area. test/host/sdk-bindings.test.ts
+// codes. Safe wrappers live in the module of each ABI area. test/host/sdk/bindings.test.ts
 // checks these declarations against envoy-test/host/abi.ts (HOST_FUNCTIONS_0_2_1).
 
 // Logging

@@ -8,9 +8,9 @@
 // Usage: npx tsx bench/drain-signal/watch.ts [calls per round, default 100000]
 import { existsSync, mkdirSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import asc from "assemblyscript/asc";
 import { buildFilters } from "../../envoy-test/build.ts";
 import { Host, ManualClock, type HttpStream } from "../../envoy-test/host/index.ts";
+import { compileAs } from "../support/compile.ts";
 
 const CALLS = Number(process.argv[2] ?? 100000);
 const ROUNDS = 7;
@@ -51,9 +51,8 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 async function buildReadOnly(): Promise<void> {
   mkdirSync("build/bench", { recursive: true });
   // drain-signal's target options (runtime, optimisation, abort routing), another entry and output.
-  const { error } = await asc.main(["bench/peers/read-body/index.ts", "--config", "asconfig.json", "--target", "drain-signal",
-    "--outFile", READ_ONLY], { stdout: { write: () => true } as never, stderr: process.stderr as never } as never);
-  if (error) throw error;
+  await compileAs(["bench/peers/read-body/index.ts", "--config", "asconfig.json", "--target", "drain-signal",
+    "--outFile", READ_ONLY], "drain-signal read-only");
 }
 
 async function measure(name: string, data: Uint8Array): Promise<void> {

@@ -7,7 +7,7 @@ import type { Obj } from "./fields.ts";
 export interface ClusterRef { path: string; cluster: string }
 
 /** ws-router's default `cluster_header` (filters/ws-router/config.ts RouterConfig.clusterHeader,
- *  the module's own copy: test/host/ws-router-config.test.ts checks they agree). */
+ *  the module's own copy: test/host/filters/ws-router/config.test.ts checks they agree). */
 export const WS_ROUTER_CLUSTER_HEADER = "x-wss-cluster";
 
 function walk(v: unknown, path: string, keys: Set<string>, out: ClusterRef[]): void {

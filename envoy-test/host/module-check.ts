@@ -9,7 +9,7 @@
 // - an allocator: export `malloc`, else `proxy_on_memory_allocate` (WasmBase::getFunctions);
 // - every callback export (proxy_on_*, malloc, _initialize, ...) has the host's signature
 //   (src/v8/v8.cc V8::getModuleFunctionImpl: "Bad function signature for: ...").
-// Used by the host before instantiation, by the config validator and by test/host/imports.test.ts.
+// Used by the host before instantiation, by the config validator and by test/host/host/imports.test.ts.
 import { ABI_MARKERS, type AbiVersion, MODULE_CALLBACKS, type Sig, registeredImports } from "./abi.ts";
 
 export interface ModuleImport {

@@ -67,7 +67,7 @@ export class AccountingRoot extends RootContext {
 //                                          101, tx0/tx1 hold the early rx bytes and frames)
 // 88 bytes of fields; with the 20-byte header a 112-byte TLSF block. The SDK's context table
 // adds 4 to 11 bytes (sdk/context-table.ts): under 128 bytes per websocket, checked by
-// test/unit/conn-accounting/layout.spec.ts and measured by test/host/conn-accounting.measure.ts.
+// test/unit/conn-accounting/layout.spec.ts and measured by bench/measure/conn-accounting.ts.
 const RX_OFF: u8 = 16;   // client framing was invalid: stop counting that direction
 const TX_OFF: u8 = 32;
 const NO_FRAMES: u8 = 64; // count_frames is off, or the reader state was never set

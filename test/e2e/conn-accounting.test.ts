@@ -7,8 +7,8 @@ import net from "node:net";
 import WebSocket from "ws";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
-import { ensureBuilt as buildRouter } from "../host/ws-router-fixture.ts";
-import { ensureBuilt as buildAccounting } from "../host/conn-accounting-fixture.ts";
+import { ensureBuilt as buildRouter } from "../../bench/support/ws-router.ts";
+import { ensureBuilt as buildAccounting } from "../../bench/support/conn-accounting.ts";
 
 const SERVICES = ["messages", "presence", "apps"];
 const ROUTER_CONFIG = JSON.stringify({

@@ -15,7 +15,7 @@ import WebSocket from "ws";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
 import { startSlackWebApi, type SlackWebApi } from "../../envoy-test/backends/slack-web-api.ts";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
-import { moveOf, rtmClient, socketModeClient, startAll, waitFor, type SlackClient } from "./slack-clients.ts";
+import { moveOf, rtmClient, socketModeClient, startAll, waitFor, type SlackClient } from "../../bench/support/slack-clients.ts";
 import { TOKEN, buildModules, freePort, topology, type TopologyOptions } from "./drain-signal-topology.ts";
 
 const GOODBYE = '{"type":"goodbye"}';

@@ -10,7 +10,7 @@ import { buildFilters } from "../../envoy-test/build.ts";
 import { EnvoyContainer, CONTAINER_WASM_DIR, type StartedEnvoyContainer } from "../../envoy-test/container/index.ts";
 import { HotRestarter } from "../../envoy-test/gateway/hot-restart/restarter.ts";
 import { freePort } from "./drain-signal-topology.ts";
-import { hotRestartTopology, writeTopology, type HotRestartTopology } from "./hot-restart-topology.ts";
+import { hotRestartTopology, writeTopology, type HotRestartTopology } from "../../bench/support/hot-restart-topology.ts";
 import { containerRuntime, e2eTarget, NoContainerRuntimeError } from "./envoy-target.ts";
 
 export interface HotRestartTarget {

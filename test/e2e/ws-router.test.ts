@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import WebSocket from "ws";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
-import { CONFIG, ensureBuilt } from "../host/ws-router-fixture.ts";
+import { CONFIG, ensureBuilt } from "../../bench/support/ws-router.ts";
 import { startProxy, type ProxyUnderTest, type TargetEnv } from "./envoy-target.ts";
 
 const CLUSTERS = ["messages", "messages-v2", "presence", "presence-a", "presence-b", "presence-c", "apps"];

@@ -10,9 +10,9 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import wabtInit from "wabt";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { bootstrap, hcm, HTTP_WASM_TYPE, rawExchange, staticCluster } from "./support.ts";
+import { assembleFile } from "../support/wat.ts";
 
 const FIXTURE = new URL("../fixtures/gateway/body-rewrite.wat", import.meta.url).pathname;
 
@@ -34,11 +34,8 @@ describe("a wasm filter that rewrites a response body of fixed content-length", 
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), "gw-body-"));
-    const wabt = await wabtInit();
-    const mod = wabt.parseWat("body-rewrite.wat", readFileSync(FIXTURE, "utf8"));
     const wasm = join(dir, "body-rewrite.wasm");
-    writeFileSync(wasm, new Uint8Array(mod.toBinary({}).buffer));
-    mod.destroy();
+    writeFileSync(wasm, await assembleFile(FIXTURE));
     // The upstream answers every request with the 5 bytes "hello" and content-length: 5.
     upstream = http.createServer((_req, res) => { res.writeHead(200, { "content-length": "5", "content-type": "text/plain" }); res.end("hello"); });
     await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", () => r()));
