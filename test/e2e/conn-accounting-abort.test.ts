@@ -11,9 +11,9 @@ import { join } from "node:path";
 import WebSocket, { WebSocketServer } from "ws";
 import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
-import { ensureBuilt as buildRouter } from "../host/ws-router-fixture.ts";
-import { ensureBuilt as buildAccounting } from "../host/conn-accounting-fixture.ts";
-import { assemble } from "../host/host-fixtures.ts";
+import { ensureBuilt as buildRouter } from "../../bench/support/ws-router.ts";
+import { ensureBuilt as buildAccounting } from "../../bench/support/conn-accounting.ts";
+import { assemble } from "../support/wat.ts";
 
 // Logs "probe:<callback>" for each HTTP stream callback; Continue everywhere.
 const PROBE = `(module

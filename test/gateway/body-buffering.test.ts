@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { FilterDataStatus, Host } from "../../envoy-test/host/index.ts";
 import type { HeaderList, Plugin } from "../../envoy-test/host/index.ts";
 import { FilterChain, type ChainSink } from "../../envoy-test/gateway/filter-chain.ts";
-import { assemble } from "../host/host-fixtures.ts";
+import { assemble } from "../support/wat.ts";
 
 // Each body callback logs the body it sees (proxy_get_buffer_bytes over body_size bytes) and returns
 // StopIterationAndBuffer (1) until end_of_stream, then Continue (0).
