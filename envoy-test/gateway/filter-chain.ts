@@ -19,12 +19,25 @@ export interface ChainSink {
 
 interface Slot {
   stream: HttpStream;
+  /** the filter stopped on body data (non-null); the bytes of it that the chain, not the host, holds */
   reqData: Uint8Array | null; reqEos: boolean;
   resData: Uint8Array | null; resEos: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
 const concat = (a: Uint8Array | null, b: Uint8Array): Uint8Array => (a && a.length ? Buffer.concat([a, b]) : b);
+
+/**
+ * What the chain keeps for a filter that stopped on body data. After StopIterationAndBuffer the
+ * host's stream holds the buffered body itself and hands it whole to the next body callback
+ * (Envoy: FilterManager commonHandleBufferData moves the chunk into the filter's buffered data,
+ * and Wasm Context::getBuffer returns that buffer while buffering_request_body_ is set), so the
+ * chain passes only each new chunk; passing the held bytes again would duplicate them. For the
+ * other stop statuses the host keeps only the last chunk, and the chain holds it.
+ */
+function heldByChain(st: FilterDataStatus, body: Uint8Array): Uint8Array {
+  return st === FilterDataStatus.StopIterationAndBuffer ? EMPTY : body;
+}
 
 /**
  * Data that arrived while the headers were stopped. A Wasm filter's StopIteration on headers is
@@ -162,7 +175,7 @@ export class FilterChain {
       slot.reqData = null;
       const st = this.call(slot, () => slot.stream.callOnRequestBody(input, eos));
       if (st === null) return;
-      if (st !== FilterDataStatus.Continue) { slot.reqData = slot.stream.requestBody; slot.reqEos = eos; return; }
+      if (st !== FilterDataStatus.Continue) { slot.reqData = heldByChain(st, slot.stream.requestBody); slot.reqEos = eos; return; }
       d = slot.stream.requestBody;
     }
     if (!this.stopped) this.sink.onRequestData(d, eos);
@@ -198,7 +211,7 @@ export class FilterChain {
       slot.resData = null;
       const st = this.call(slot, () => slot.stream.callOnResponseBody(input, eos));
       if (st === null) return;
-      if (st !== FilterDataStatus.Continue) { slot.resData = slot.stream.responseBody; slot.resEos = eos; return; }
+      if (st !== FilterDataStatus.Continue) { slot.resData = heldByChain(st, slot.stream.responseBody); slot.resEos = eos; return; }
       d = slot.stream.responseBody;
     }
     if (!this.stopped) this.sink.onResponseData(d, eos);

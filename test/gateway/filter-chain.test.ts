@@ -26,9 +26,14 @@ class FakeStream {
     this.log.push(`${this.name}:reqH`); this.requestHeaders = [...h];
     return this.script.onRequestHeaders?.(this, this.requestHeaders) ?? FilterHeadersStatus.Continue;
   }
+  private buffering = false;
+  /** as the host's HttpStream: after StopIterationAndBuffer the next chunk joins the buffered body */
   callOnRequestBody(d: Uint8Array, eos: boolean): FilterDataStatus {
-    this.log.push(`${this.name}:reqB(${Buffer.from(d).toString()}${eos ? ",eos" : ""})`); this.requestBody = d;
-    return this.script.onRequestBody?.(this, d, eos) ?? FilterDataStatus.Continue;
+    this.requestBody = this.buffering ? Buffer.concat([this.requestBody, d]) : d;
+    this.log.push(`${this.name}:reqB(${Buffer.from(this.requestBody).toString()}${eos ? ",eos" : ""})`);
+    const st = this.script.onRequestBody?.(this, this.requestBody, eos) ?? FilterDataStatus.Continue;
+    this.buffering = st === FilterDataStatus.StopIterationAndBuffer;
+    return st;
   }
   callOnResponseHeaders(h: HeaderList): FilterHeadersStatus {
     this.log.push(`${this.name}:resH`); this.responseHeaders = [...h];
