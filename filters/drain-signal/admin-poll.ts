@@ -8,7 +8,7 @@ import {
   BaseContext, HeaderPair, HttpCallHandler, getSharedData, setSharedData, WasmResult,
   httpCallResponseHeaders, httpCallResponseBody, logInfo,
 } from "../../sdk";
-import { ADMIN_STATS_PATH, parseAdminStats } from "./admin-stats";
+import { ADMIN_STATS_PATH, parseAdminStats, STAT_DRAINING, STAT_EPOCH, STAT_STATE, STAT_STOPPED } from "./admin-stats";
 import { currentMs } from "./clock";
 import { AdminPoll } from "./config";
 import { applyEnvoyDraining, DrainTiming } from "./control";
@@ -82,9 +82,9 @@ export class AdminPoller extends HttpCallHandler {
     if (!s.draining && !parentOfNewer) return;
     const now = currentMs();
     if (editSharedTable(this.cache, new EnvoyDrainEdit(this.timing, now, s.shuttingDown || parentOfNewer)) == EditResult.Written) {
-      logInfo("drain-signal: Envoy drains (listener_manager.total_listeners_draining " + s.listenersDraining.toString() +
-        ", listener_manager.listener_stopped " + s.listenersStopped.toString() +
-        ", server.state " + s.serverState.toString() + ", server.hot_restart_epoch " + s.hotRestartEpoch.toString() +
+      logInfo("drain-signal: Envoy drains (" + STAT_DRAINING + " " + s.listenersDraining.toString() +
+        ", " + STAT_STOPPED + " " + s.listenersStopped.toString() +
+        ", " + STAT_STATE + " " + s.serverState.toString() + ", " + STAT_EPOCH + " " + s.hotRestartEpoch.toString() +
         "): drain of all services started");
     }
   }

@@ -7,6 +7,12 @@
 export const ADMIN_STATS_PATH =
   "/stats?filter=%5E%28listener_manager%5C.%28total_listeners_draining%7Clistener_stopped%29%7Cserver%5C.%28state%7Chot_restart_epoch%29%29%24";
 
+// The stat names read, each kept once in the module (the error and log lines name them too).
+export const STAT_DRAINING = "listener_manager.total_listeners_draining";
+export const STAT_STOPPED = "listener_manager.listener_stopped";
+export const STAT_STATE = "server.state";
+export const STAT_EPOCH = "server.hot_restart_epoch";
+
 /** server.state values (envoy/admin/v3/server_info.proto, ServerInfo.State). */
 export const SERVER_STATE_LIVE: i64 = 0;
 export const SERVER_STATE_DRAINING: i64 = 1;
@@ -54,13 +60,13 @@ export function parseAdminStats(text: string): AdminDrainStatus {
     const name = line.substring(0, colon);
     const value = parseSigned(line.substring(colon + 2));
     if (value == i64.MIN_VALUE) continue;
-    if (name == "listener_manager.total_listeners_draining") r.listenersDraining = value;
-    else if (name == "listener_manager.listener_stopped") r.listenersStopped = value;
-    else if (name == "server.state") r.serverState = value;
-    else if (name == "server.hot_restart_epoch") r.hotRestartEpoch = value;
+    if (name == STAT_DRAINING) r.listenersDraining = value;
+    else if (name == STAT_STOPPED) r.listenersStopped = value;
+    else if (name == STAT_STATE) r.serverState = value;
+    else if (name == STAT_EPOCH) r.hotRestartEpoch = value;
   }
   if (r.listenersDraining < 0 && r.listenersStopped < 0 && r.serverState < 0) {
-    r.error = "admin reply has none of listener_manager.total_listeners_draining, listener_manager.listener_stopped, server.state";
+    r.error = "admin reply has none of " + STAT_DRAINING + ", " + STAT_STOPPED + ", " + STAT_STATE;
   }
   return r;
 }
