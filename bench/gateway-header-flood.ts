@@ -3,11 +3,8 @@
 // headers (just under max_request_headers_kb 60). Envoy refuses such a request with 431 after
 // max_headers_count (100) headers; the figure is the bystander's worst echo time meanwhile.
 // Usage: npx tsx bench/gateway-header-flood.ts [flooders=20] [rounds=5]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { child, freePort } from "./procs.ts";
+import { startRouterOnlyGateway } from "./procs.ts";
 
 const FLOODERS = Number(process.argv[2] ?? 20);
 const ROUNDS = Number(process.argv[3] ?? 5);
@@ -28,27 +25,8 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
   const bport = (backend.address() as net.AddressInfo).port;
-  const [pub, admin] = [await freePort(), await freePort()];
-  const addr = (address: string, port: number) => ({ socket_address: { address, port_value: port } });
-  const dir = mkdtempSync(join(tmpdir(), "bench-flood-"));
-  const config = join(dir, "gw.json");
-  writeFileSync(config, JSON.stringify({
-    admin: { address: addr("127.0.0.1", admin) },
-    static_resources: {
-      listeners: [{ name: "public", address: addr("127.0.0.1", pub), filter_chains: [{ filters: [{
-        name: "envoy.filters.network.http_connection_manager",
-        typed_config: {
-          "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-          stat_prefix: "ingress", upgrade_configs: [{ upgrade_type: "websocket" }],
-          route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: "b" } }] }] },
-          http_filters: [{ name: "envoy.filters.http.router" }],
-        },
-      }] }] }],
-      clusters: [{ name: "b", connect_timeout: "1s", load_assignment: { cluster_name: "b", endpoints: [{ lb_endpoints: [{ endpoint: { address: addr("127.0.0.1", bport) } }] }] } }],
-    },
-  }));
-  const g = child(["envoy-test/cli.ts", "gateway", "--config", config]);
-  await g.firstLine;
+  const g = await startRouterOnlyGateway({ backendPort: bport, cluster: "b", websocket: true });
+  const pub = g.port;
   const by = net.connect(pub, "127.0.0.1");
   await new Promise<void>((r) => { by.once("data", () => r()); by.write("GET /ws HTTP/1.1\r\nhost: gw\r\nupgrade: websocket\r\nconnection: Upgrade\r\n\r\n"); });
   let sentAt = 0;
@@ -70,9 +48,8 @@ async function main(): Promise<void> {
   clearInterval(ping);
   console.log(`${ROUNDS} rounds of ${FLOODERS} requests with 10,000 headers: answers ${JSON.stringify(Object.fromEntries(statuses))}; bystander worst echo ${worst} ms`);
   by.destroy();
-  g.proc.kill("SIGINT");
+  g.close();
   backend.close();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

@@ -4,11 +4,8 @@
 // connection and stops reading the backend; without them it holds everything the backend sent.
 // Prints the gateway's RSS before and after, and how much the backend got out.
 // Usage: npx tsx bench/gateway-slow-readers.ts [clients=100] [mib=32] [seconds=5]
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { child, freePort, rssKb } from "./procs.ts";
+import { rssKb, startRouterOnlyGateway } from "./procs.ts";
 
 const CLIENTS = Number(process.argv[2] ?? 100);
 const MIB = Number(process.argv[3] ?? 32);
@@ -34,27 +31,8 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => backend.listen(0, "127.0.0.1", () => r()));
   const bport = (backend.address() as net.AddressInfo).port;
-  const [pub, admin] = [await freePort(), await freePort()];
-  const addr = (address: string, port: number) => ({ socket_address: { address, port_value: port } });
-  const dir = mkdtempSync(join(tmpdir(), "bench-slow-"));
-  const config = join(dir, "gw.json");
-  writeFileSync(config, JSON.stringify({
-    admin: { address: addr("127.0.0.1", admin) },
-    static_resources: {
-      listeners: [{ name: "public", address: addr("127.0.0.1", pub), filter_chains: [{ filters: [{
-        name: "envoy.filters.network.http_connection_manager",
-        typed_config: {
-          "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-          stat_prefix: "ingress",
-          route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" }, route: { cluster: "big", timeout: "0s" } }] }] },
-          http_filters: [{ name: "envoy.filters.http.router" }],
-        },
-      }] }] }],
-      clusters: [{ name: "big", connect_timeout: "1s", load_assignment: { cluster_name: "big", endpoints: [{ lb_endpoints: [{ endpoint: { address: addr("127.0.0.1", bport) } }] }] } }],
-    },
-  }));
-  const g = child(["envoy-test/cli.ts", "gateway", "--config", config]);
-  await g.firstLine;
+  const g = await startRouterOnlyGateway({ backendPort: bport, cluster: "big", routeTimeout: "0s" });
+  const pub = g.port;
   const pid = g.proc.pid!;
   const before = rssKb(pid);
   const clients: net.Socket[] = [];
@@ -72,9 +50,8 @@ async function main(): Promise<void> {
   }
   console.log(`${CLIENTS} slow readers, ${MIB} MiB each: gateway RSS ${(before / 1024).toFixed(0)} MiB before, peak ${(peak / 1024).toFixed(0)} MiB after ${SECONDS} s; the backend got ${(flushed / 1048576).toFixed(0)} MiB out of ${(CLIENTS * MIB)} MiB`);
   for (const c of clients) c.destroy();
-  g.proc.kill("SIGINT");
+  g.close();
   backend.close();
-  rmSync(dir, { recursive: true, force: true });
 }
 
 await main();

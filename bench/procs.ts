@@ -1,8 +1,10 @@
 // Child processes of the gateway benchmarks: the gateway and the demo backends each run in their
 // own process, so RSS is the gateway's alone and every process stays under its fd limit.
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 export const freePort = (): Promise<number> => new Promise((resolve, reject) => {
@@ -30,3 +32,35 @@ export const rssKb = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readF
 export const nofileHard = (): number => Number(/Max open files\s+\d+\s+(\d+)/.exec(readFileSync("/proc/self/limits", "utf8"))?.[1] ?? 1024);
 
 export const pct = (v: number[], p: number): number => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]; };
+
+/**
+ * The gateway in its own process on a minimal bootstrap: one listener routing everything to one
+ * backend, router only (no Wasm), so a benchmark measures the data plane alone.
+ */
+export async function startRouterOnlyGateway(o: { backendPort: number; cluster: string; websocket?: boolean; routeTimeout?: string }):
+  Promise<{ port: number; proc: ChildProcess; close: () => void }> {
+  const [port, admin] = [await freePort(), await freePort()];
+  const addr = (address: string, p: number) => ({ socket_address: { address, port_value: p } });
+  const dir = mkdtempSync(join(tmpdir(), "bench-gateway-"));
+  const config = join(dir, "gw.json");
+  writeFileSync(config, JSON.stringify({
+    admin: { address: addr("127.0.0.1", admin) },
+    static_resources: {
+      listeners: [{ name: "public", address: addr("127.0.0.1", port), filter_chains: [{ filters: [{
+        name: "envoy.filters.network.http_connection_manager",
+        typed_config: {
+          "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+          stat_prefix: "ingress", ...(o.websocket ? { upgrade_configs: [{ upgrade_type: "websocket" }] } : {}),
+          route_config: { virtual_hosts: [{ name: "all", domains: ["*"], routes: [{ match: { prefix: "/" },
+            route: { cluster: o.cluster, ...(o.routeTimeout ? { timeout: o.routeTimeout } : {}) } }] }] },
+          http_filters: [{ name: "envoy.filters.http.router" }],
+        },
+      }] }] }],
+      clusters: [{ name: o.cluster, connect_timeout: "1s", load_assignment: { cluster_name: o.cluster,
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: addr("127.0.0.1", o.backendPort) } }] }] } }],
+    },
+  }));
+  const g = child(["envoy-test/cli.ts", "gateway", "--config", config]);
+  await g.firstLine;
+  return { port, proc: g.proc, close: () => { g.proc.kill("SIGINT"); rmSync(dir, { recursive: true, force: true }); } };
+}

@@ -80,6 +80,11 @@ export const DEFAULT_PORTS: Record<Service, number[]> = {
 
 /** A development token: the operator listener only listens on 127.0.0.1. Production sets its own. */
 export const DEV_DRAIN_TOKEN = "local-dev-drain-token-change-me";
+
+/** 127.0.0.0/8, ::1 and localhost: an address only this host reaches. */
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 export const VM_ID = "wss";
 
 export function defaultWsRouterConfig(): Json {
@@ -175,6 +180,11 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
   const admin = o.admin ?? { host: "127.0.0.1", port: 9901 };
   const backendHost = o.backendHost ?? "127.0.0.1";
   const drain = o.drain ?? {};
+  const operator = o.operator ?? { host: "127.0.0.1", port: 8081 };
+  if (!isLoopback(operator.host) && drain.token === undefined && o.operatorDrainSignalConfig === undefined) {
+    throw new Error(`defaultTopology: the operator listener ${operator.host}:${operator.port} is reachable beyond this host, `
+      + "so its drain routes need a token of your own (drain.token; the CLI's --drain-token): the development token is public");
+  }
   cfg.admin(admin).statsTag(SERVICE_TAG);
   const wsRouter = o.wsRouterConfig ?? defaultWsRouterConfig();
   const operatorDrain = o.operatorDrainSignalConfig ?? defaultOperatorDrainSignalConfig(drain);
@@ -199,7 +209,7 @@ export function defaultTopology(o: DefaultTopologyOptions = {}): EnvoyConfig {
   });
   cfg.httpListener({
     name: "operator",
-    address: o.operator ?? { host: "127.0.0.1", port: 8081 },
+    address: operator,
     statPrefix: "operator",
     websocket: false,
     // Marked OUTBOUND so `POST /drain_listeners?inboundonly` stops the public listener and leaves

@@ -74,6 +74,15 @@ describe("default topology", () => {
     ]);
   });
 
+  it("refuses the public development drain token on an operator listener other hosts can reach", () => {
+    assert.throws(() => defaultTopology({ operator: { host: "0.0.0.0", port: 8081 } }),
+      /operator listener 0\.0\.0\.0:8081 is reachable beyond this host.*drain\.token/);
+    assert.throws(() => defaultTopology({ operator: { host: "10.1.2.3", port: 8081 } }), /needs? a token of your own|token of your own/);
+    // With a token of its own, or on loopback, it builds.
+    defaultTopology({ operator: { host: "0.0.0.0", port: 8081 }, drain: { token: "0123456789abcdef-op" } }).build();
+    defaultTopology({ operator: { host: "127.0.0.2", port: 8081 } }).build();
+  });
+
   it("defines clusters messages, presence and apps with two endpoints each, and admin", () => {
     const b = defaultTopology({ backendPorts: { apps: [7001, 7002] } }).build();
     const ports = Object.fromEntries(b.static_resources.clusters.map((c: any) =>
