@@ -4,23 +4,13 @@
 // stats_flush_interval short enough that the child's merges of the parent's stats are frequent.
 // Written to a file: the hot restarter reads its config from disk at every epoch.
 import { writeFileSync } from "node:fs";
+import { wasmFilterEntry } from "../../envoy-test/config/index.ts";
 
 export const SERVICES = ["messages", "presence", "apps"];
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
 
-function wasmFilter(name: string, rootId: string, filename: string, configuration: object): object {
-  return {
-    name: "envoy.filters.http.wasm",
-    typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-      config: {
-        name, root_id: rootId,
-        vm_config: { vm_id: "wss", runtime: "envoy.wasm.runtime.v8", code: { local: { filename } } },
-        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: JSON.stringify(configuration) },
-      },
-    },
-  };
-}
+const wasmFilter = (name: string, rootId: string, filename: string, configuration: object) =>
+  wasmFilterEntry("http", { name, rootId, vmId: "wss", filename, configuration });
 
 export interface HotRestartTopology {
   wasmDir: string;

@@ -15,6 +15,29 @@ export const TYPES = TYPE_URLS;
 export interface Address { host: string; port: number }
 const socketAddress = (a: Address): Json => ({ socket_address: { address: a.host, port_value: a.port } });
 
+/**
+ * A filter entry running a Wasm plugin: envoy.filters.http.wasm in http_filters, or
+ * envoy.filters.network.wasm in a filter chain (envoy/extensions/wasm/v3/wasm.proto PluginConfig).
+ * `filename` is the module's path as the proxy sees it. The builder uses it; so do tests that
+ * write a bootstrap by hand.
+ */
+export function wasmFilterEntry(kind: "http" | "network", f: Omit<WasmFilter, "module"> & { filename: string }): Json {
+  const configuration = f.configuration === undefined ? undefined
+    : typeof f.configuration === "string" ? f.configuration : JSON.stringify(f.configuration);
+  const config = {
+    name: f.name,
+    root_id: f.rootId,
+    vm_config: { vm_id: f.vmId ?? "", runtime: "envoy.wasm.runtime.v8", code: { local: { filename: f.filename } } },
+    ...(configuration !== undefined ? { configuration: { "@type": TYPES.stringValue, value: configuration } } : {}),
+    // fail_open only when asked: false is the default (fail closed) in every Envoy, and Envoy
+    // 1.40 deprecates the field in favour of failure_policy, which these protos predate.
+    ...(f.failOpen ? { fail_open: true } : {}),
+  };
+  return kind === "http"
+    ? { name: "envoy.filters.http.wasm", typed_config: { "@type": TYPES.httpWasm, config } }
+    : { name: "envoy.filters.network.wasm", typed_config: { "@type": TYPES.networkWasm, config } };
+}
+
 /** A Wasm filter: which module, which root id, and its JSON configuration (a plain object). */
 export interface WasmFilter {
   /** Plugin name (PluginConfig.name, shown in Envoy's logs). The filter entry itself is named
@@ -143,32 +166,14 @@ export class EnvoyConfig {
     return posix.join(this.options.wasmDir, module);
   }
 
-  private pluginConfig(f: WasmFilter): Json {
-    const configuration = f.configuration === undefined ? undefined
-      : typeof f.configuration === "string" ? f.configuration : JSON.stringify(f.configuration);
-    return {
-      name: f.name,
-      root_id: f.rootId,
-      vm_config: {
-        vm_id: f.vmId ?? "",
-        runtime: "envoy.wasm.runtime.v8",
-        code: { local: { filename: this.wasmPath(f.module) } },
-      },
-      ...(configuration !== undefined ? { configuration: { "@type": TYPES.stringValue, value: configuration } } : {}),
-      // fail_open only when asked: false is the default (fail closed) in every Envoy, and Envoy
-      // 1.40 deprecates the field in favour of failure_policy, which these protos predate.
-      ...(f.failOpen ? { fail_open: true } : {}),
-    };
-  }
-
   /** An entry of HttpConnectionManager.http_filters running `f` (envoy.filters.http.wasm). */
   httpWasmFilter(f: WasmFilter): Json {
-    return { name: "envoy.filters.http.wasm", typed_config: { "@type": TYPES.httpWasm, config: this.pluginConfig(f) } };
+    return wasmFilterEntry("http", { ...f, filename: this.wasmPath(f.module) });
   }
 
   /** An entry of a filter chain's filters running `f` (envoy.filters.network.wasm). */
   networkWasmFilter(f: WasmFilter): Json {
-    return { name: "envoy.filters.network.wasm", typed_config: { "@type": TYPES.networkWasm, config: this.pluginConfig(f) } };
+    return wasmFilterEntry("network", { ...f, filename: this.wasmPath(f.module) });
   }
 
   private route(r: Route): Json {

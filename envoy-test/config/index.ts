@@ -1,5 +1,5 @@
 // envoy-test/config: typed Envoy config builder, writer and validator (docs/config.md).
-export { EnvoyConfig, TYPES } from "./builder.ts";
+export { EnvoyConfig, TYPES, wasmFilterEntry } from "./builder.ts";
 export type { Address, ClusterSpec, ConfigOptions, HealthCheck, HttpListener, Json, Route, StatsTag, WasmFilter } from "./builder.ts";
 export {
   defaultTopology, defaultWsRouterConfig, defaultConnAccountingConfig, defaultConnAccountingTcpConfig,

@@ -14,6 +14,7 @@ import { startBackends, type Backends } from "../../envoy-test/backends/index.ts
 import { ensureBuilt as buildRouter } from "../../bench/support/ws-router.ts";
 import { ensureBuilt as buildAccounting } from "../../bench/support/conn-accounting.ts";
 import { assemble } from "../support/wat.ts";
+import { wasmFilterEntry } from "../../envoy-test/config/index.ts";
 
 // Logs "probe:<callback>" for each HTTP stream callback; Continue everywhere.
 const PROBE = `(module
@@ -62,19 +63,8 @@ let dir: string;
 
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
 
-function wasmFilter(filename: string, rootId: string, configuration: string, vmId: string) {
-  return {
-    name: "envoy.filters.http.wasm",
-    typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-      config: {
-        name: rootId, root_id: rootId,
-        vm_config: { vm_id: vmId, runtime: "envoy.wasm.runtime.v8", code: { local: { filename } } },
-        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
-      },
-    },
-  };
-}
+const wasmFilter = (filename: string, rootId: string, configuration: string, vmId: string) =>
+  wasmFilterEntry("http", { name: rootId, rootId, vmId, filename, configuration });
 
 before(async () => {
   const [router, accounting] = [await buildRouter(), await buildAccounting()];

@@ -9,6 +9,7 @@ import { startGateway, type Gateway } from "../../envoy-test/gateway/index.ts";
 import { startBackends, type Backends } from "../../envoy-test/backends/index.ts";
 import { ensureBuilt as buildRouter } from "../../bench/support/ws-router.ts";
 import { ensureBuilt as buildAccounting } from "../../bench/support/conn-accounting.ts";
+import { wasmFilterEntry } from "../../envoy-test/config/index.ts";
 
 const SERVICES = ["messages", "presence", "apps"];
 const ROUTER_CONFIG = JSON.stringify({
@@ -30,19 +31,8 @@ let cappedPort: number;
 
 const address = (a: string, p: number) => ({ socket_address: { address: a, port_value: p } });
 
-function wasmFilter(kind: "http" | "network", filename: string, rootId: string, configuration: string) {
-  return {
-    name: kind === "http" ? "envoy.filters.http.wasm" : "envoy.filters.network.wasm",
-    typed_config: {
-      "@type": `type.googleapis.com/envoy.extensions.filters.${kind}.wasm.v3.Wasm`,
-      config: {
-        name: rootId, root_id: rootId,
-        vm_config: { vm_id: "wss", runtime: "envoy.wasm.runtime.v8", code: { local: { filename } } },
-        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
-      },
-    },
-  };
-}
+const wasmFilter = (kind: "http" | "network", filename: string, rootId: string, configuration: string) =>
+  wasmFilterEntry(kind, { name: rootId, rootId, vmId: "wss", filename, configuration });
 
 function listener(name: string, router: string, accounting: string, tcpConfig: string) {
   return {

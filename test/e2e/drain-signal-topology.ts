@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
 import { buildFilters } from "../../envoy-test/build.ts";
+import { wasmFilterEntry } from "../../envoy-test/config/index.ts";
 
 export const TOKEN = "e2e-drain-token-0123456789";
 export const SERVICES = ["messages", "apps", "quiet"];
@@ -47,19 +48,8 @@ const ROUTER_CONFIG = JSON.stringify({
   routes: SERVICES.map((name) => ({ prefix: `/${name}`, service: name })),
 });
 
-function wasmFilter(name: string, rootId: string, filename: string, configuration: string): object {
-  return {
-    name: "envoy.filters.http.wasm",
-    typed_config: {
-      "@type": "type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm",
-      config: {
-        name, root_id: rootId,
-        vm_config: { vm_id: "wss", runtime: "envoy.wasm.runtime.v8", code: { local: { filename } } },
-        configuration: { "@type": "type.googleapis.com/google.protobuf.StringValue", value: configuration },
-      },
-    },
-  };
-}
+const wasmFilter = (name: string, rootId: string, filename: string, configuration: string) =>
+  wasmFilterEntry("http", { name, rootId, vmId: "wss", filename, configuration });
 
 function hcm(statPrefix: string, httpFilters: object[]): object {
   return {
