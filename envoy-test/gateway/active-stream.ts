@@ -14,6 +14,7 @@ import type { RequestHead } from "./http1-codec.ts";
 import type { RouteMatch, RouteTable } from "./route-table.ts";
 import { Router, type RouterCallbacks } from "./router.ts";
 import { appendXff, peerIp, streamProperties } from "./remote-address.ts";
+import { asciiLower } from "../host/ascii.ts";
 
 
 export interface StreamOwner {
@@ -51,9 +52,9 @@ export class ActiveStream implements ChainSink {
 
   constructor(private readonly owner: StreamOwner, private readonly head: RequestHead, plugins: import("../host/index.ts").Plugin[]) {
     const h = head.headers;
-    const connTokens = (headerValue(h, "connection") ?? "").toLowerCase().split(",").map((t) => t.trim());
+    const connTokens = asciiLower(headerValue(h, "connection") ?? "").split(",").map((t) => t.trim());
     this.isUpgrade = head.upgrade;
-    this.requestChunked = (headerValue(h, "transfer-encoding") ?? "").toLowerCase() === "chunked";
+    this.requestChunked = asciiLower(headerValue(h, "transfer-encoding") ?? "") === "chunked";
     this.closeAfter = connTokens.includes("close") || head.version === "1.0";
     this.idleTimeoutMs = owner.hcm.streamIdleTimeoutMs;
     this.router = new Router(this.routerCallbacks());
@@ -82,7 +83,7 @@ export class ActiveStream implements ChainSink {
     // One route lookup per request, before the filters (ActiveStream::decodeHeaders
     // refreshCachedRoute); the router reuses it unless a filter cleared the route cache.
     this.cachedRoute = o.routes.match(headers);
-    if (this.isUpgrade && (!o.hcm.websocket || (headerValue(h, "upgrade") ?? "").toLowerCase() !== "websocket") && this.cachedRoute) {
+    if (this.isUpgrade && (!o.hcm.websocket || asciiLower(headerValue(h, "upgrade") ?? "") !== "websocket") && this.cachedRoute) {
       // An upgrade the HCM has no upgrade_config for, on a request that has a route: 403 and the
       // connection closes (conn_manager_impl.cc ActiveStream::decodeHeaders, "upgrade_failed").
       o.stat("downstream_rq_ws_on_non_ws_route").inc();

@@ -10,6 +10,7 @@ import { BootstrapError, UNSUPPORTED, YamlObject } from "./yaml-reader.ts";
 import { compileRe2 } from "../config/re2.ts";
 import { TYPE_URLS } from "../config/type-urls.ts";
 import { readYamlDocument } from "../config/yaml.ts";
+import { asciiLower } from "../host/ascii.ts";
 
 /** The type URLs the gateway recognises (the config builder's table). */
 export const TYPE = TYPE_URLS;
@@ -216,7 +217,7 @@ function parseHcm(tc: YamlObject): HcmConfig {
   let websocket = false;
   for (const u of tc.objList("upgrade_configs")) {
     const type = u.reqStr("upgrade_type");
-    if (type.toLowerCase() !== "websocket") throw new BootstrapError(u.at("upgrade_type"), `upgrade type "${type}" is ${UNSUPPORTED}`);
+    if (asciiLower(type) !== "websocket") throw new BootstrapError(u.at("upgrade_type"), `upgrade type "${type}" is ${UNSUPPORTED}`);
     websocket = u.wrappedBool("enabled") ?? true;
     u.done();
   }
@@ -264,7 +265,7 @@ function parseRouteTable(rc: YamlObject): RouteTableConfig {
   const t: RouteTableConfig = {
     name: rc.str("name") ?? "",
     virtualHosts: rc.objList("virtual_hosts").map(parseVirtualHost),
-    requestHeadersToRemove: rc.strList("request_headers_to_remove").map((h) => h.toLowerCase()),
+    requestHeadersToRemove: rc.strList("request_headers_to_remove").map((h) => asciiLower(h)),
   };
   rc.done();
   return t;
@@ -273,9 +274,9 @@ function parseRouteTable(rc: YamlObject): RouteTableConfig {
 function parseVirtualHost(vh: YamlObject): VirtualHostConfig {
   const v: VirtualHostConfig = {
     name: vh.reqStr("name"),
-    domains: vh.strList("domains").map((d) => d.toLowerCase()),
+    domains: vh.strList("domains").map((d) => asciiLower(d)),
     routes: vh.objList("routes").map(parseRoute),
-    requestHeadersToRemove: vh.strList("request_headers_to_remove").map((h) => h.toLowerCase()),
+    requestHeadersToRemove: vh.strList("request_headers_to_remove").map((h) => asciiLower(h)),
   };
   if (v.domains.length === 0) throw new BootstrapError(vh.at("domains"), "at least one domain is required");
   vh.done();
@@ -295,7 +296,7 @@ function parseRoute(r: YamlObject): RouteConfig {
     headers: m.objList("headers").map(parseHeaderMatcher),
   };
   m.done();
-  const out: RouteConfig = { path: r.path, match, requestHeadersToRemove: r.strList("request_headers_to_remove").map((h) => h.toLowerCase()) };
+  const out: RouteConfig = { path: r.path, match, requestHeadersToRemove: r.strList("request_headers_to_remove").map((h) => asciiLower(h)) };
   r.ignore("name");
   const ra = r.obj("route");
   const dr = r.obj("direct_response");
@@ -306,7 +307,7 @@ function parseRoute(r: YamlObject): RouteConfig {
     if ((cluster === undefined) === (clusterHeader === undefined)) throw new BootstrapError(ra.path, "exactly one of cluster or cluster_header is required");
     const code = ra.enumName("cluster_not_found_response_code", ["SERVICE_UNAVAILABLE", "NOT_FOUND", "INTERNAL_SERVER_ERROR"], "SERVICE_UNAVAILABLE");
     out.route = {
-      cluster, clusterHeader: clusterHeader?.toLowerCase(),
+      cluster, clusterHeader: clusterHeader === undefined ? undefined : asciiLower(clusterHeader),
       clusterNotFoundCode: NOT_FOUND_CODES[code],
       idleTimeoutMs: ra.durationMs("idle_timeout"),
       // route timeout default 15 s (route_components.proto RouteAction.timeout); 0 disables.
@@ -328,7 +329,7 @@ function parseRoute(r: YamlObject): RouteConfig {
 }
 
 function parseHeaderMatcher(h: YamlObject): HeaderMatcher {
-  const hm: HeaderMatcher = { name: h.reqStr("name").toLowerCase(), ignoreCase: false, invert: h.bool("invert_match") ?? false };
+  const hm: HeaderMatcher = { name: asciiLower(h.reqStr("name")), ignoreCase: false, invert: h.bool("invert_match") ?? false };
   const exactMatch = h.str("exact_match");
   if (exactMatch !== undefined) hm.exact = exactMatch;
   const present = h.bool("present_match");

@@ -159,7 +159,7 @@ export class ServerCodec {
       headers.push([name, value]);
     }
     const te = headers.find(([k]) => k === "transfer-encoding");
-    if (te && te[1].trim().toLowerCase() !== "chunked") {
+    if (te && asciiLower(te[1].trim()) !== "chunked") {
       throw new HttpParseError(501, "http1.invalid_transfer_encoding", `transfer-encoding ${JSON.stringify(te[1])} is not supported`);
     }
     let target = url;

@@ -54,7 +54,7 @@ export function headerValue(h: HeaderList, name: string): string | undefined {
 }
 
 export function hasToken(h: HeaderList, name: string, token: string): boolean {
-  for (const [k, v] of h) if (k === name && v.toLowerCase().split(",").some((t) => t.trim() === token)) return true;
+  for (const [k, v] of h) if (k === name && asciiLower(v).split(",").some((t) => t.trim() === token)) return true;
   return false;
 }
 
@@ -64,7 +64,7 @@ export type Framing = { kind: "none" } | { kind: "length"; remaining: number } |
 export function responseFraming(status: number, method: string, h: HeaderList): Framing {
   if (method === "HEAD" || status === 204 || status === 304 || (status >= 100 && status < 200)) return { kind: "none" };
   const te = headerValue(h, "transfer-encoding");
-  if (te !== undefined && te.toLowerCase().includes("chunked")) return { kind: "chunked" };
+  if (te !== undefined && asciiLower(te).includes("chunked")) return { kind: "chunked" };
   const cl = headerValue(h, "content-length");
   if (cl !== undefined && /^\d+$/.test(cl)) {
     const n = Number(cl);

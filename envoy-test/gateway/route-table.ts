@@ -3,6 +3,7 @@
 import type { HeaderList } from "../host/index.ts";
 import type { HeaderMatcher, RouteConfig, RouteTableConfig, VirtualHostConfig } from "./config-model.ts";
 import { headerValue as get } from "./http1.ts";
+import { asciiLower } from "../host/ascii.ts";
 
 /** A route with what its match and finalizeRequestHeaders need, worked out once at configure time. */
 interface CompiledRoute {
@@ -22,7 +23,7 @@ export class RouteTable {
     for (const vh of config.virtualHosts) {
       this.compiled.set(vh, vh.routes.map((route) => {
         const m = route.match;
-        const fold = (s: string | undefined): string | undefined => (s === undefined || m.caseSensitive ? s : s.toLowerCase());
+        const fold = (s: string | undefined): string | undefined => (s === undefined || m.caseSensitive ? s : asciiLower(s));
         return {
           route, prefix: fold(m.prefix), path: fold(m.path),
           remove: new Set([...route.requestHeadersToRemove, ...vh.requestHeadersToRemove, ...config.requestHeadersToRemove]),
@@ -38,7 +39,7 @@ export class RouteTable {
    * without it matches nothing (Envoy matches "host:port" literally by default).
    */
   findVirtualHost(authority: string): VirtualHostConfig | undefined {
-    const host = authority.toLowerCase();
+    const host = asciiLower(authority);
     let bestSuffix: { vh: VirtualHostConfig; len: number } | undefined;
     let bestPrefix: { vh: VirtualHostConfig; len: number } | undefined;
     let any: VirtualHostConfig | undefined;
@@ -69,7 +70,7 @@ export class RouteTable {
     let folded: string | undefined;
     for (const c of this.compiled.get(vh)!) {
       const m = c.route.match;
-      const p = m.caseSensitive ? path : (folded ??= path.toLowerCase());
+      const p = m.caseSensitive ? path : (folded ??= asciiLower(path));
       if (c.prefix !== undefined) {
         if (!p.startsWith(c.prefix)) continue;
       } else if (c.path !== undefined) {
@@ -91,8 +92,8 @@ export function headerMatches(hm: HeaderMatcher, headers: HeaderList): boolean {
   if (hm.present !== undefined) ok = (value !== undefined) === hm.present;
   else if (value === undefined) return false; // absent headers never match a value matcher, even inverted
   else {
-    const v = hm.ignoreCase ? value.toLowerCase() : value;
-    const cmp = (s: string): string => (hm.ignoreCase ? s.toLowerCase() : s);
+    const v = hm.ignoreCase ? asciiLower(value) : value;
+    const cmp = (s: string): string => (hm.ignoreCase ? asciiLower(s) : s);
     if (hm.exact !== undefined) ok = v === cmp(hm.exact);
     else if (hm.prefix !== undefined) ok = v.startsWith(cmp(hm.prefix));
     else if (hm.suffix !== undefined) ok = v.endsWith(cmp(hm.suffix));
